@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs every test suite of MMU Workbench on a fresh Debian machine with the .NET SDK:
+#   1. installs what is needed (Debian packages, plotly.js)         scripts/setup.sh
+#   2. builds the whole solution once (Release, into out/artifacts)
+#   3. model and kernel unit tests (xunit)
+#   4. the full non-PKU access.c sweep through the real walker      ./workbench sweep access
+#   5. Jupyter protocol tests against the installed kernelspec      (python: jupyter_kernel_test + own)
+#   6. every notebook executed by nbclient, HTML reports opened in headless Chromium
+# and closes with one line "N passed, N failed".
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="$ROOT/out"
+ART="$OUT/artifacts"
+LOGS="$OUT/test-logs"
+PY="${WORKBENCH_PYTHON:-/usr/bin/python3}"
+export WORKBENCH_CLI="$ART/bin/Workbench.Cli/release/workbench-cli"
+mkdir -p "$LOGS"
+
+passed=0; failed=0; failures=()
+record() { # suite passed failed
+    passed=$((passed + $2)); failed=$((failed + $3))
+    [ "$3" -gt 0 ] && failures+=("$1 ($3 failed)")
+    echo "== $1: $2 passed, $3 failed"
+}
+
+echo "== setup"
+if ! "$ROOT/scripts/setup.sh"; then
+    echo "setup failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+echo "== build (Release)"
+if ! dotnet build "$ROOT/Workbench.sln" -c Release --artifacts-path "$ART" -nologo -v quiet -clp:ErrorsOnly > "$LOGS/build.log" 2>&1; then
+    cat "$LOGS/build.log"; echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+touch "$OUT/.cli-stamp"
+
+run_xunit() { # name project
+    local log="$LOGS/$1.log"
+    dotnet test "$2" -c Release --artifacts-path "$ART" --no-build -nologo \
+        --logger "console;verbosity=minimal" > "$log" 2>&1
+    local rc=$?
+    # dotnet test summary: "Passed!  - Failed:     0, Passed:   123, Skipped:     0, Total:   123"
+    local line; line=$(grep -E '(Passed|Failed)!  - Failed:' "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        tail -n 40 "$log"; record "$1" 0 1; return
+    fi
+    local f p
+    f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$line"); p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line")
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    [ "$f" -gt 0 ] && grep -E '^\s+Failed |Error Message|Assert' "$log" | head -n 40
+    record "$1" "$p" "$f"
+}
+
+run_xunit "model unit tests" Extensions/Mmu.Tests/Workbench.Mmu.Tests.csproj
+run_xunit "kernel unit tests" Kernel/Workbench.Kernel.Tests/Workbench.Kernel.Tests.csproj
+
+echo "== access sweep (whole non-PKU access.c space, real walker vs independent oracle)"
+if "$WORKBENCH_CLI" sweep access > "$LOGS/sweep.log" 2>&1; then
+    tail -n 3 "$LOGS/sweep.log"; record "access sweep" 1 0
+else
+    tail -n 20 "$LOGS/sweep.log"; record "access sweep" 0 1
+fi
+
+echo "== Jupyter protocol tests (kernelspec mmu-workbench)"
+if [ -d Kernel/Workbench.Kernel.Tests/python ]; then
+    "$PY" -m unittest discover -s Kernel/Workbench.Kernel.Tests/python -p 'test_*.py' > "$LOGS/python.log" 2>&1
+    rc=$?
+    ran=$(grep -E '^Ran [0-9]+ test' "$LOGS/python.log" | tail -n 1 | sed -E 's/Ran ([0-9]+) .*/\1/')
+    ran=${ran:-0}
+    bad=0
+    for n in $(grep -E '^FAILED \(' "$LOGS/python.log" | tail -n 1 | grep -oE '(failures|errors)=[0-9]+' | cut -d= -f2); do
+        bad=$((bad + n))
+    done
+    skipped=$(grep -E '^(OK|FAILED) \(.*skipped=' "$LOGS/python.log" | grep -oE 'skipped=[0-9]+' | cut -d= -f2)
+    bad=${bad:-0}; skipped=${skipped:-0}
+    [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+    [ "$bad" -gt 0 ] && tail -n 60 "$LOGS/python.log"
+    record "Jupyter protocol tests" $((ran - bad - skipped)) "$bad"
+fi
+
+echo "== notebooks (nbclient on the real kernel) + HTML reports in headless Chromium"
+if "$ROOT/workbench" notebooks --out "$OUT/reports" > "$LOGS/notebooks.log" 2>&1; then
+    cat "$LOGS/notebooks.log" | tail -n 20
+    nb_ok=$(find "$OUT/reports" -name '*.html' | wc -l)
+    record "notebooks executed" "$nb_ok" 0
+else
+    tail -n 60 "$LOGS/notebooks.log"; record "notebooks executed" 0 1
+fi
+for html in "$OUT"/reports/*.html; do
+    [ -f "$html" ] || continue
+    if "$PY" "$ROOT/scripts/check_report.py" "$html" >> "$LOGS/chromium.log" 2>&1; then
+        record "charts drawn in $(basename "$html")" 1 0
+    else
+        tail -n 10 "$LOGS/chromium.log"; record "charts drawn in $(basename "$html")" 0 1
+    fi
+done
+
+echo
+[ "${#failures[@]}" -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
+echo "logs: $LOGS"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
