@@ -1,0 +1,144 @@
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace Workbench.Cli;
+
+/// <summary>
+/// Writes the <c>mmu-workbench</c> kernelspec: a <c>kernel.json</c> whose argv runs this very build of the CLI
+/// (absolute paths) with <c>kernel start</c>, plus the MMU notebook extension when it sits next to the CLI.
+/// </summary>
+public static class KernelInstall
+{
+    /// <summary>The kernelspec (directory) name notebooks ask for.</summary>
+    public const string KernelName = "mmu-workbench";
+
+    /// <summary>The name shown in kernel pickers.</summary>
+    public const string DisplayName = "C# (MMU Workbench)";
+
+    /// <summary>The extension assembly loaded at start-up when present next to the CLI.</summary>
+    public const string MmuExtensionFileName = "Workbench.Mmu.Notebook.dll";
+
+    /// <summary>Runs <c>kernel install [--user|--prefix DIR|--jupyter-path DIR]</c>.</summary>
+    public static int Run(string[] args)
+    {
+        string? destination = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--user":
+                    destination = Path.Combine(UserDataDirectory(), "kernels");
+                    break;
+                case "--prefix" when i + 1 < args.Length:
+                    destination = Path.Combine(Path.GetFullPath(args[++i]), "share", "jupyter", "kernels");
+                    break;
+                case "--jupyter-path" when i + 1 < args.Length:
+                    destination = Path.Combine(Path.GetFullPath(args[++i]), "kernels");
+                    break;
+                case "-h" or "--help":
+                    Console.WriteLine(Usage);
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"kernel install: unexpected argument '{args[i]}'.");
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+            }
+        }
+
+        destination ??= Path.Combine(UserDataDirectory(), "kernels");
+        var argv = LauncherArguments();
+        if (argv is null)
+        {
+            Console.Error.WriteLine("kernel install: cannot tell where this program is, so cannot write a kernelspec for it.");
+            return 1;
+        }
+
+        var directory = Path.Combine(destination, KernelName);
+        Directory.CreateDirectory(directory);
+        var specPath = Path.Combine(directory, "kernel.json");
+        File.WriteAllText(specPath, CreateKernelSpec(argv).ToString(Formatting.Indented) + "\n");
+        Console.WriteLine($"kernel install: wrote {specPath}");
+        return 0;
+    }
+
+    /// <summary>The usage text of the install sub-verb.</summary>
+    public const string Usage =
+        "usage: ./workbench kernel install [--user | --prefix DIR | --jupyter-path DIR]\n" +
+        "  --user               ~/.local/share/jupyter/kernels/mmu-workbench (the default)\n" +
+        "  --prefix DIR         DIR/share/jupyter/kernels/mmu-workbench (e.g. a virtualenv)\n" +
+        "  --jupyter-path DIR   DIR/kernels/mmu-workbench (use DIR in JUPYTER_PATH, handy for tests)";
+
+    /// <summary>The kernel.json content for a launcher command line.</summary>
+    public static JObject CreateKernelSpec(IReadOnlyList<string> launcher)
+    {
+        var argv = new JArray(launcher.Cast<object>().ToArray())
+        {
+            "kernel",
+            "start",
+            "--connection-file",
+            "{connection_file}",
+        };
+        var extension = Path.Combine(AppContext.BaseDirectory, MmuExtensionFileName);
+        if (File.Exists(extension))
+        {
+            argv.Add("--extension");
+            argv.Add(Path.GetFullPath(extension));
+        }
+
+        return new JObject
+        {
+            ["argv"] = argv,
+            ["display_name"] = DisplayName,
+            ["language"] = "C#",
+            // A .NET process has no SIGINT-to-cell path; the control channel's interrupt_request is reliable.
+            ["interrupt_mode"] = "message",
+            ["env"] = new JObject
+            {
+                ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+                ["DOTNET_NOLOGO"] = "1",
+            },
+            ["metadata"] = new JObject { ["debugger"] = false },
+        };
+    }
+
+    /// <summary>
+    /// How to start this program again: the apphost itself, or <c>dotnet workbench-cli.dll</c> when running under
+    /// the muxer. Absolute paths, so the kernelspec works from any working directory.
+    /// </summary>
+    public static IReadOnlyList<string>? LauncherArguments()
+    {
+        var processPath = Environment.ProcessPath;
+        if (string.IsNullOrEmpty(processPath))
+        {
+            return null;
+        }
+
+        processPath = Path.GetFullPath(processPath);
+        var fileName = Path.GetFileNameWithoutExtension(processPath);
+        if (fileName.Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            var assembly = typeof(KernelInstall).Assembly.Location;
+            return string.IsNullOrEmpty(assembly) ? null : new[] { processPath, Path.GetFullPath(assembly) };
+        }
+
+        return new[] { processPath };
+    }
+
+    private static string UserDataDirectory()
+    {
+        // Same order as jupyter_core.paths.jupyter_data_dir on Linux.
+        var configured = Environment.GetEnvironmentVariable("JUPYTER_DATA_DIR");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        if (!string.IsNullOrEmpty(xdg))
+        {
+            return Path.Combine(xdg, "jupyter");
+        }
+
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "jupyter");
+    }
+}

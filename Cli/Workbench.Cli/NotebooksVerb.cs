@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Workbench.Cli;
+
+/// <summary>
+/// <c>./workbench notebooks</c>: executes every notebook under <c>notebooks/</c> on our own kernel with
+/// Debian's nbclient (through <c>python3 -m nbconvert</c>) and writes the executed notebooks and HTML
+/// reports. The kernelspec is installed into a private Jupyter path under <c>out/</c>, so the user's own
+/// Jupyter setup is neither needed nor touched.
+/// </summary>
+public sealed class NotebooksVerb : ICliVerb
+{
+    /// <summary>The kernelspec name the notebooks ask for.</summary>
+    public const string KernelName = "mmu-workbench";
+
+    private const string Usage =
+        "usage: ./workbench notebooks [--only NAME]... [--out DIR] [--timeout SECONDS] [--check]\n"
+        + "  Executes every notebooks/**/*.ipynb on the mmu-workbench kernel (Debian's nbclient) and writes\n"
+        + "  NAME.ipynb (executed) and NAME.html (report) to DIR (default out/reports).\n"
+        + "  --only NAME      run only this notebook (file name, with or without .ipynb); repeatable\n"
+        + "  --out DIR        where executed notebooks and reports go\n"
+        + "  --timeout S      per-cell time limit in seconds (default 120)\n"
+        + "  --check          afterwards, open each report in headless Chromium and check every chart is drawn\n"
+        + "  Environment: WORKBENCH_PYTHON (default /usr/bin/python3: the python3 on PATH may lack Jupyter).";
+
+    /// <inheritdoc/>
+    public string Name => "notebooks";
+
+    /// <inheritdoc/>
+    public string Summary => "execute every notebook on the real kernel and write HTML reports (out/reports)";
+
+    /// <inheritdoc/>
+    public int Run(string[] args)
+    {
+        var only = new List<string>();
+        string? outArgument = null;
+        var cellTimeout = 120;
+        var check = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "-h" or "--help":
+                    Console.WriteLine(Usage);
+                    return 0;
+                case "--only" when i + 1 < args.Length:
+                    only.Add(args[++i]);
+                    break;
+                case "--out" when i + 1 < args.Length:
+                    outArgument = args[++i];
+                    break;
+                case "--timeout" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out cellTimeout) || cellTimeout <= 0)
+                    {
+                        Console.Error.WriteLine($"notebooks: --timeout wants a positive number of seconds, not '{args[i]}'.");
+                        return 2;
+                    }
+
+                    break;
+                case "--check":
+                    check = true;
+                    break;
+                default:
+                    Console.Error.WriteLine($"notebooks: unexpected argument '{args[i]}'.");
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+            }
+        }
+
+        var root = FindRepositoryRoot();
+        if (root is null)
+        {
+            Console.Error.WriteLine("notebooks: cannot find the repository (a folder with the 'workbench' script and notebooks/).");
+            return 2;
+        }
+
+        var notebooksDirectory = Path.Combine(root, "notebooks");
+        var selected = SelectNotebooks(notebooksDirectory, only, out var unknown);
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"notebooks: no notebook named {string.Join(", ", unknown.Select(u => $"'{u}'"))} under {notebooksDirectory}.");
+            return 2;
+        }
+
+        if (selected.Count == 0)
+        {
+            Console.Error.WriteLine($"notebooks: no .ipynb files under {notebooksDirectory}.");
+            return 2;
+        }
+
+        var outDirectory = Path.GetFullPath(outArgument ?? Path.Combine(root, "out", "reports"));
+        Directory.CreateDirectory(outDirectory);
+        var python = Environment.GetEnvironmentVariable("WORKBENCH_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
+
+        var jupyter = PrepareJupyter(root, python);
+        if (jupyter is null)
+        {
+            return 1;
+        }
+
+        var runner = new NotebooksRunner(python, jupyter, outDirectory, TimeSpan.FromSeconds(cellTimeout));
+        var failed = 0;
+        var reports = new List<string>();
+        var width = selected.Max(n => Path.GetRelativePath(notebooksDirectory, n).Length) + 2;
+        foreach (var notebook in selected)
+        {
+            var relative = Path.GetRelativePath(notebooksDirectory, notebook);
+            Console.Write(relative.PadRight(width, '.') + " ");
+            var outcome = runner.Run(notebook, relative);
+            outcome.Print(Console.Out);
+            if (!outcome.Ok)
+            {
+                failed++;
+            }
+
+            if (outcome.HtmlPath is not null)
+            {
+                reports.Add(outcome.HtmlPath);
+            }
+        }
+
+        Console.WriteLine($"notebooks: {selected.Count - failed} of {selected.Count} notebooks OK; reports in {Path.GetRelativePath(Directory.GetCurrentDirectory(), outDirectory)}");
+        var exitCode = failed == 0 ? 0 : 1;
+        if (check && reports.Count > 0)
+        {
+            var checkExit = CheckReports(root, python, reports);
+            exitCode = exitCode == 0 ? checkExit : exitCode;
+        }
+
+        return exitCode;
+    }
+
+    private static string? FindRepositoryRoot()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "workbench"))
+                    && Directory.Exists(Path.Combine(directory.FullName, "notebooks")))
+                {
+                    return directory.FullName;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static List<string> SelectNotebooks(string directory, List<string> only, out List<string> unknown)
+    {
+        unknown = new List<string>();
+        if (!Directory.Exists(directory))
+        {
+            return new List<string>();
+        }
+
+        var all = Directory.EnumerateFiles(directory, "*.ipynb", SearchOption.AllDirectories)
+            .Where(path => !path.Contains(Path.DirectorySeparatorChar + ".ipynb_checkpoints" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (only.Count == 0)
+        {
+            return all;
+        }
+
+        var selected = new List<string>();
+        foreach (var name in only)
+        {
+            var wanted = name.EndsWith(".ipynb", StringComparison.Ordinal) ? name : name + ".ipynb";
+            var matches = all.Where(path => Path.GetFileName(path) == Path.GetFileName(wanted)
+                || Path.GetRelativePath(directory, path) == wanted).ToList();
+            if (matches.Count == 0)
+            {
+                unknown.Add(name);
+            }
+
+            selected.AddRange(matches.Where(m => !selected.Contains(m)));
+        }
+
+        return selected;
+    }
+
+    /// <summary>
+    /// Checks that Python has the Jupyter tools, and installs our kernelspec into <c>out/jupyter</c> by running
+    /// this program's own <c>kernel install</c> verb (so the spec points at this very build).
+    /// </summary>
+    private static NotebooksJupyter? PrepareJupyter(string root, string python)
+    {
+        var jupyterDirectory = Path.Combine(root, "out", "jupyter");
+        var environment = NotebooksJupyter.Environment(jupyterDirectory);
+        var probe = NotebooksProcess.Run(python, new[] { "-c", "import nbclient, nbconvert, jupyter_client" }, root, environment, TimeSpan.FromMinutes(1));
+        if (probe.ExitCode != 0)
+        {
+            Console.Error.WriteLine($"notebooks: {python} cannot import nbclient/nbconvert/jupyter_client; run ./workbench setup "
+                + "(Debian packages python3-nbclient python3-nbconvert jupyter-client) or set WORKBENCH_PYTHON.");
+            Console.Error.Write(Tail(probe.StandardError, 5));
+            return null;
+        }
+
+        var self = Environment.ProcessPath;
+        if (string.IsNullOrEmpty(self))
+        {
+            Console.Error.WriteLine("notebooks: cannot tell where this program is, so cannot install its kernelspec.");
+            return null;
+        }
+
+        var install = NotebooksProcess.Run(self, new[] { "kernel", "install", "--jupyter-path", jupyterDirectory }, root, environment, TimeSpan.FromMinutes(2));
+        var kernelJson = Directory.Exists(jupyterDirectory)
+            ? Directory.EnumerateFiles(jupyterDirectory, "kernel.json", SearchOption.AllDirectories)
+                .FirstOrDefault(path => Path.GetFileName(Path.GetDirectoryName(path)) == KernelName)
+            : null;
+        if (install.ExitCode != 0 || kernelJson is null)
+        {
+            Console.Error.WriteLine($"notebooks: 'kernel install --jupyter-path {jupyterDirectory}' failed (exit {install.ExitCode}"
+                + (kernelJson is null ? $", no {KernelName}/kernel.json written" : string.Empty) + ").");
+            Console.Error.Write(Tail(install.StandardOutput + install.StandardError, 20));
+            return null;
+        }
+
+        // JUPYTER_PATH entries hold a kernels/ folder: <entry>/kernels/mmu-workbench/kernel.json.
+        var kernelsDirectory = Path.GetDirectoryName(Path.GetDirectoryName(kernelJson)!)!;
+        var jupyterPath = Path.GetDirectoryName(kernelsDirectory)!;
+        if (Path.GetFileName(kernelsDirectory) != "kernels")
+        {
+            Console.Error.WriteLine($"notebooks: kernelspec written to {kernelJson}, not under a 'kernels' folder, so Jupyter cannot find it.");
+            return null;
+        }
+
+        Console.WriteLine($"notebooks: kernel '{KernelName}' installed in {Path.GetRelativePath(root, jupyterPath)}; python {python}");
+        return new NotebooksJupyter(jupyterDirectory, NotebooksJupyter.Environment(jupyterDirectory, jupyterPath));
+    }
+
+    private static int CheckReports(string root, string python, List<string> reports)
+    {
+        var script = Path.Combine(root, "scripts", "check_report.py");
+        if (!File.Exists(script))
+        {
+            Console.Error.WriteLine($"notebooks: --check needs {script}, which is missing.");
+            return 1;
+        }
+
+        var arguments = new List<string> { script, "--min-charts", "0" };
+        arguments.AddRange(reports);
+        var stopwatch = Stopwatch.StartNew();
+        var result = NotebooksProcess.Run(python, arguments, root, new Dictionary<string, string?>(), TimeSpan.FromMinutes(10));
+        Console.Write(result.StandardOutput);
+        Console.Error.Write(result.StandardError);
+        if (result.TimedOut)
+        {
+            Console.WriteLine($"notebooks: the Chromium check did not finish in {stopwatch.Elapsed.TotalSeconds:F0} s.");
+        }
+
+        return result.ExitCode == 0 ? 0 : 1;
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines of a process output, indented.</summary>
+    internal static string Tail(string text, int lines)
+    {
+        var all = text.TrimEnd().Split('\n');
+        return string.Concat(all.Skip(Math.Max(0, all.Length - lines)).Select(l => "    " + l.TrimEnd() + "\n"));
+    }
+}

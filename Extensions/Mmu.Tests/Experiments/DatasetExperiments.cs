@@ -1,0 +1,268 @@
+using Workbench.Mmu.Arch;
+using Workbench.Mmu.Experiments;
+using Workbench.Mmu.Walk;
+
+namespace Workbench.Mmu.Tests.Experiments;
+
+/// <summary>
+/// The example experiments of <c>datasets/experiments/</c>, built with <see cref="PageTableBuilder"/>. The files are
+/// <see cref="ExperimentWriter"/>'s output for these (checked by <see cref="ExperimentGoldenTests"/>; regenerate with
+/// <c>WORKBENCH_UPDATE_GOLDEN=1</c>); their expected results are in <c>golden/datasets/</c>, worked out by hand in
+/// the comments here.
+/// </summary>
+internal static class DatasetExperiments
+{
+    // Register values used below (SDM Vol. 3A 2.5; 4.1.1 table 4-1 for which combination selects which paging mode).
+    private const ulong ProtectedPaging = Cr0.PG | Cr0.PE;              // 0x80000001
+    private const ulong ProtectedPagingWp = Cr0.PG | Cr0.WP | Cr0.PE;   // 0x80010001
+    private const ulong LongMode = Efer.LME | Efer.LMA;                 // 0x500
+
+    /// <summary>
+    /// An invalid experiment for <c>batch.jsonl</c>: a typo (<c>"gav"</c>) that must be reported, not ignored,
+    /// while the experiments after it still run.
+    /// </summary>
+    public const string InvalidBatchLine =
+        "{\"format\":\"mmu-workbench.experiment/1\",\"name\":\"typo: gav instead of gva\",\"steps\":[{\"access\":\"read\",\"gav\":\"0x401000\"}]}";
+
+    /// <summary>Every dataset file: its name and its exact content.</summary>
+    public static IReadOnlyList<(string FileName, string Content)> Files { get; } =
+    [
+        ("first-walk-4level.json", ExperimentWriter.Write(FirstWalk4Level())),
+        ("pf-not-present.json", ExperimentWriter.Write(PageFaultNotPresent())),
+        ("smep-fetch.json", ExperimentWriter.Write(SmepFetch())),
+        ("smap-ac.json", ExperimentWriter.Write(SmapAc())),
+        ("pku-write-disable.json", ExperimentWriter.Write(PkuWriteDisable())),
+        ("pae-pdptr.json", ExperimentWriter.Write(PaePdptr())),
+        ("pse36-4m.json", ExperimentWriter.Write(Pse36LargePage())),
+        ("five-level.json", ExperimentWriter.Write(FiveLevel())),
+        ("batch.jsonl", string.Concat(
+            ExperimentWriter.Write(FirstWalk4Level(), singleLine: true) + "\n",
+            ExperimentWriter.Write(SmepFetch(), singleLine: true) + "\n",
+            InvalidBatchLine + "\n",
+            ExperimentWriter.Write(PageFaultNotPresent(), singleLine: true) + "\n")),
+    ];
+
+    /// <summary>
+    /// 4-level paging, one 4K page 0x401000 -> 0x200000 (P|W, supervisor). Tables: PML4 0x1000, PDPT 0x2000,
+    /// PD 0x3000, PT 0x4000 (PD index 2 at 0x3010, PT index 1 at 0x4008).
+    /// Expected: read ok gpa 0x200234 and A set at all four levels (PTE 0x200003 -> 0x200023); the write then sets
+    /// only D in the PTE (0x200063); a CPL3 read faults on U/S=0 in the leaf: error P|U = 0x5, CR2 = the address.
+    /// </summary>
+    public static Experiment FirstWalk4Level()
+    {
+        var tables = new PageTableBuilder(PageTableKind.Long4)
+            .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write);
+        return new Experiment
+        {
+            Name = "first walk: 4-level paging, A/D updates, user access to a supervisor page",
+            Memory = tables.ToMemory(),
+            Vcpu = Experiment.DefaultRegisters with { Cr0 = ProtectedPagingWp, Cr3 = tables.Root, Cr4 = Cr4.PAE, Efer = LongMode },
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, 0x401234),
+                new PeekStep(0x4008),
+                new AccessStep(AccessKind.Write, 0x401234),
+                new PeekStep(0x4008),
+                new PeekStep(0x1000),
+                new AccessStep(AccessKind.Read, 0x401234, Cpl: 3),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// 4-level paging with EFER.NXE, 0x401000 mapped P|W|U; 0x402000 (same page table, index 2) is not.
+    /// Expected: not-present faults have P=0: read 0x0, CPL3 write W|U = 0x6, fetch F = 0x10 (F is reported
+    /// because EFER.NXE=1); after the guest pokes the missing PTE (0x201007) and INVLPGs, the read succeeds.
+    /// An address whose PDPT entry is empty (0x40000000) faults the same way at level 3: 0x0.
+    /// </summary>
+    public static Experiment PageFaultNotPresent()
+    {
+        var tables = new PageTableBuilder(PageTableKind.Long4)
+            .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write | PteFlags.User);
+        return new Experiment
+        {
+            Name = "#PF not present, then fixed by the guest",
+            Memory = tables.ToMemory(),
+            Vcpu = Experiment.DefaultRegisters with { Cr0 = ProtectedPagingWp, Cr3 = tables.Root, Cr4 = Cr4.PAE, Efer = LongMode | Efer.NXE },
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, 0x402010),
+                new AccessStep(AccessKind.Write, 0x402010, Cpl: 3),
+                new AccessStep(AccessKind.Fetch, 0x402010),
+                new AccessStep(AccessKind.Read, 0x4000_0000),
+                new PokeStep(tables.EntryGpa(0x402000, 1)!.Value, 0x201007),
+                new InvlpgStep(0x402000),
+                new AccessStep(AccessKind.Read, 0x402010, Cpl: 3),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// CR4.SMEP with a user page (P|U, executable: EFER.NXE=0). Expected: a supervisor fetch faults with P|F = 0x11
+    /// (SDM 4.6.1: supervisor instruction fetches from user-mode addresses are not allowed with SMEP; F is reported
+    /// since SMEP is on); a supervisor read and a user fetch are fine.
+    /// </summary>
+    public static Experiment SmepFetch()
+    {
+        var tables = new PageTableBuilder(PageTableKind.Long4)
+            .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.User);
+        return new Experiment
+        {
+            Name = "SMEP: supervisor fetch from a user page",
+            Memory = tables.ToMemory(),
+            Vcpu = Experiment.DefaultRegisters with { Cr0 = ProtectedPagingWp, Cr3 = tables.Root, Cr4 = Cr4.PAE | Cr4.SMEP, Efer = LongMode },
+            Steps =
+            [
+                new AccessStep(AccessKind.Fetch, 0x401000),
+                new AccessStep(AccessKind.Read, 0x401000),
+                new AccessStep(AccessKind.Fetch, 0x401000, Cpl: 3),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// CR4.SMAP with a user page (P|W|U). Expected (SDM 4.6.1): with RFLAGS.AC=0 a supervisor read faults P = 0x1
+    /// and a supervisor write P|W = 0x3; after setting AC (rflags 0x40002) explicit supervisor accesses pass,
+    /// but an implicit supervisor access (descriptor-table read) still faults P = 0x1 (AC is not honoured for
+    /// implicit accesses); a user read is fine.
+    /// </summary>
+    public static Experiment SmapAc()
+    {
+        var tables = new PageTableBuilder(PageTableKind.Long4)
+            .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write | PteFlags.User);
+        return new Experiment
+        {
+            Name = "SMAP: supervisor data access to a user page, with and without RFLAGS.AC",
+            Memory = tables.ToMemory(),
+            Vcpu = Experiment.DefaultRegisters with { Cr0 = ProtectedPagingWp, Cr3 = tables.Root, Cr4 = Cr4.PAE | Cr4.SMAP, Efer = LongMode },
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, 0x401000),
+                new AccessStep(AccessKind.Write, 0x401000),
+                new SetStep([new RegisterAssignment(VcpuRegister.Rflags, Rflags.Fixed1 | Rflags.AC)]),
+                new AccessStep(AccessKind.Read, 0x401000),
+                new AccessStep(AccessKind.Write, 0x401000),
+                new AccessStep(AccessKind.Read, 0x401000, Implicit: true),
+                new AccessStep(AccessKind.Read, 0x401000, Cpl: 3),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// CR4.PKE, a user page with protection key 1, PKRU = 0x8 (WD for key 1: bit 2*1+1). Expected (SDM 4.6.2):
+    /// user read ok; user write faults P|W|U|PK = 0x27; supervisor write (CR0.WP=1) faults P|W|PK = 0x23; a user
+    /// fetch is not subject to keys (ok). With PKRU = 0x4 (AD for key 1) a user read faults P|U|PK = 0x25; with
+    /// PKRU = 0 the user write passes.
+    /// </summary>
+    public static Experiment PkuWriteDisable()
+    {
+        var tables = new PageTableBuilder(PageTableKind.Long4)
+            .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write | PteFlags.User, protectionKey: 1);
+        return new Experiment
+        {
+            Name = "PKU: write-disable and access-disable for key 1",
+            Memory = tables.ToMemory(),
+            Vcpu = new CpuRegisters(ProtectedPagingWp, tables.Root, Cr4.PAE | Cr4.PKE, LongMode, Rflags.Fixed1, 0x8),
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, 0x401000, Cpl: 3),
+                new AccessStep(AccessKind.Write, 0x401000, Cpl: 3),
+                new AccessStep(AccessKind.Write, 0x401000),
+                new AccessStep(AccessKind.Fetch, 0x401000, Cpl: 3),
+                new SetStep([new RegisterAssignment(VcpuRegister.Pkru, 0x4)]),
+                new AccessStep(AccessKind.Read, 0x401000, Cpl: 3),
+                new SetStep([new RegisterAssignment(VcpuRegister.Pkru, 0)]),
+                new AccessStep(AccessKind.Write, 0x401000, Cpl: 3),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// PAE paging (CR0.PG, CR4.PAE, EFER.LMA=0): PDPT at 0x1000, a 2M page 0xc0200000 -> 0x400000 (PDPTE 3) and a
+    /// 4K user page 0x401000 -> 0x5000 (PDPTE 0). Expected (SDM 4.4.1): both translate; the PDPTEs live in the
+    /// PDPTR registers, so clearing PDPTE 3 in memory changes nothing until CR3 is written again, after which
+    /// the 2M access faults not-present (0x0); writing R/W into a present PDPTE makes the next MOV CR3 #GP
+    /// (bits 2:1 of a PDPTE are reserved) and leaves CR3 and the PDPTRs as they were, so the 4K page still works.
+    /// </summary>
+    public static Experiment PaePdptr()
+    {
+        var tables = new PageTableBuilder(PageTableKind.Pae)
+            .Map(0xc020_0000, 0x40_0000, PageTableBuilder.Size2M, PteFlags.Present | PteFlags.Write)
+            .Map(0x401000, 0x5000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write | PteFlags.User);
+        return new Experiment
+        {
+            Name = "PAE: PDPTRs are loaded by MOV CR3, not re-read by the walk",
+            Memory = tables.ToMemory(),
+            Vcpu = Experiment.DefaultRegisters with { Cr0 = ProtectedPagingWp, Cr3 = tables.Root, Cr4 = Cr4.PAE },
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, 0xc020_1234),
+                new AccessStep(AccessKind.Read, 0x401008, Cpl: 3),
+                new PokeStep(0x1018, 0),
+                new AccessStep(AccessKind.Read, 0xc020_1234),
+                new SetStep([new RegisterAssignment(VcpuRegister.Cr3, tables.Root)]),
+                new AccessStep(AccessKind.Read, 0xc020_1234),
+                new PokeStep(0x1000, 0x3003),
+                new SetStep([new RegisterAssignment(VcpuRegister.Cr3, tables.Root)]),
+                new AccessStep(AccessKind.Read, 0x401008, Cpl: 3),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// 32-bit paging with CR4.PSE, MAXPHYADDR 36: a 4M page 0xc0400000 -> 0x1_2340_0000 (PA bits 35:32 in PDE
+    /// bits 16:13: PDE 0x23402087 at 0x1c04) and a 4K page 0x401000 -> 0x5000. Expected (SDM 4.3, table 4-4):
+    /// the 4M read gives 0x1_2340_1234; a 4M PDE with bit 17 set (reserved: 36-bit MAXPHYADDR leaves bits 21:17
+    /// reserved) faults RSVD|P = 0x9; with CR4.PSE=0 bit 7 is ignored, the PDE points to a "page table" at
+    /// 0x23402000, beyond the 64M of guest memory, which KVM's walker treats as not present: 0x0.
+    /// </summary>
+    public static Experiment Pse36LargePage()
+    {
+        var tables = new PageTableBuilder(PageTableKind.Legacy32)
+            .Map(0xc040_0000, 0x1_2340_0000, PageTableBuilder.Size4M, PteFlags.Present | PteFlags.Write | PteFlags.User)
+            .Map(0xc080_0000, 0x80_0000, PageTableBuilder.Size4M, PteFlags.Present | PteFlags.Write)
+            .Map(0x401000, 0x5000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write);
+        return new Experiment
+        {
+            Name = "32-bit paging: 4M page above 4G with PSE-36",
+            Vm = new VmConfig(MaxPhyAddr: 36),
+            Memory = tables.ToMemory(),
+            Vcpu = Experiment.DefaultRegisters with { Cr0 = ProtectedPagingWp, Cr3 = tables.Root, Cr4 = Cr4.PSE },
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, 0xc040_1234),
+                new AccessStep(AccessKind.Read, 0x401008),
+                new AccessStep(AccessKind.Read, 0xc080_0010),
+                new PeekStep(0x1c08),
+                new PokeStep(0x1c08, 0x0002_0083UL | 0x0080_0000UL),
+                new AccessStep(AccessKind.Read, 0xc080_0010),
+                new SetStep([new RegisterAssignment(VcpuRegister.Cr4, 0)]),
+                new AccessStep(AccessKind.Read, 0xc040_1234),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// 5-level paging (CR4.LA57): 0xff00000000401000 -> 0x200000 (4K) and a 1G page 0x0000800000000000 ->
+    /// 0x40000000, an address only 5-level paging can reach (canonical for 57 bits, not for 48). Expected: both
+    /// translate (0x200008 and 0x40001000); 0x0001000000000000 (PML5 index 1, empty) faults not present: 0x0.
+    /// </summary>
+    public static Experiment FiveLevel()
+    {
+        var tables = new PageTableBuilder(PageTableKind.Long5)
+            .Map(0xff00_0000_0040_1000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write)
+            .Map(0x0000_8000_0000_0000, 0x4000_0000, PageTableBuilder.Size1G, PteFlags.Present | PteFlags.Write | PteFlags.User);
+        return new Experiment
+        {
+            Name = "5-level paging: addresses above 47 bits",
+            Memory = tables.ToMemory(),
+            Vcpu = Experiment.DefaultRegisters with { Cr0 = ProtectedPagingWp, Cr3 = tables.Root, Cr4 = Cr4.PAE | Cr4.LA57, Efer = LongMode },
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, 0xff00_0000_0040_1008),
+                new AccessStep(AccessKind.Write, 0x0000_8000_0000_1000, Cpl: 3),
+                new AccessStep(AccessKind.Read, 0x0001_0000_0000_0000),
+            ],
+        };
+    }
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using Newtonsoft.Json;
+using Workbench.Mmu.Walk;
+
+namespace Workbench.Mmu.Experiments;
+
+/// <summary>
+/// Writes an <see cref="ExperimentResult"/> as one JSON line (the <c>./workbench run</c> output): field order fixed,
+/// numbers as lowercase hex strings without leading zeros, so outputs compare byte for byte.
+/// </summary>
+public static class ExperimentResultWriter
+{
+    /// <summary>The result as one line of JSON, without a line terminator.</summary>
+    public static string ToJson(ExperimentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var json = new JsonTextWriter(text) { Formatting = Formatting.None })
+        {
+            Write(json, result);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Writes <paramref name="result"/> as one JSON object.</summary>
+    public static void Write(JsonWriter json, ExperimentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(result);
+        json.WriteStartObject();
+        json.WritePropertyName("name");
+        json.WriteValue(result.Name);
+        if (result.Error is not null)
+        {
+            json.WritePropertyName("error");
+            json.WriteValue(result.Error);
+        }
+        else
+        {
+            json.WritePropertyName("steps");
+            json.WriteStartArray();
+            foreach (var step in result.Steps)
+            {
+                WriteStep(json, step);
+            }
+
+            json.WriteEndArray();
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteStep(JsonWriter json, StepResult step)
+    {
+        json.WriteStartObject();
+        switch (step)
+        {
+            case AccessResult access:
+                WriteWalk(json, access.Walk);
+                if (!access.Trace.IsDefault)
+                {
+                    json.WritePropertyName("trace");
+                    json.WriteStartArray();
+                    foreach (var entry in access.Trace)
+                    {
+                        WriteTraceEntry(json, entry);
+                    }
+
+                    json.WriteEndArray();
+                }
+
+                break;
+            case PeekResult peek:
+                Hex(json, "u64", peek.Value);
+                break;
+            case CompletedResult:
+                json.WritePropertyName("result");
+                json.WriteValue("ok");
+                break;
+            case GeneralProtectionResult fault:
+                json.WritePropertyName("result");
+                json.WriteValue("gp");
+                json.WritePropertyName("register");
+                json.WriteValue(ExperimentRegisters.Name(fault.Register));
+                json.WritePropertyName("error");
+                json.WriteValue(fault.Error);
+                break;
+            default:
+                throw new ArgumentException($"unknown step result {step.GetType().Name}", nameof(step));
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteWalk(JsonWriter json, in WalkResult walk)
+    {
+        json.WritePropertyName("result");
+        switch (walk.Outcome)
+        {
+            case WalkOutcome.Ok:
+                json.WriteValue("ok");
+                Hex(json, "gpa", walk.Gpa);
+                break;
+            case WalkOutcome.PageFault:
+                json.WriteValue("page_fault");
+                Hex(json, "error_code", (ulong)walk.ErrorCode);
+                Hex(json, "cr2", walk.FaultAddress);
+                break;
+            case WalkOutcome.GeneralProtection:
+                // A linear address the current paging mode cannot use: the CPU raises #GP(0), not #PF.
+                json.WriteValue("gp");
+                json.WritePropertyName("error");
+                json.WriteValue($"{ExperimentNumbers.Hex(walk.FaultAddress)} is not canonical");
+                break;
+            default:
+                // The model core has no VM exits yet; the nested issue defines their exit fields.
+                json.WriteValue("vm_exit");
+                Hex(json, "error_code", (ulong)walk.ErrorCode);
+                Hex(json, "gpa", walk.FaultAddress);
+                break;
+        }
+    }
+
+    private static void WriteTraceEntry(JsonWriter json, in TraceEntry entry)
+    {
+        json.WriteStartObject();
+        json.WritePropertyName("kind");
+        json.WriteValue(entry.Kind switch
+        {
+            TraceKind.Read => "read",
+            TraceKind.Write => "write",
+            _ => "pdptr",
+        });
+        json.WritePropertyName("level");
+        json.WriteValue(entry.Level);
+        Hex(json, "gpa", entry.Gpa);
+        Hex(json, "value", entry.Value);
+        if (entry.Dimension != 0)
+        {
+            // Only 2-D (nested) walks have a second dimension; guest-only walks keep the short form.
+            json.WritePropertyName("dimension");
+            json.WriteValue(entry.Dimension);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void Hex(JsonWriter json, string name, ulong value)
+    {
+        json.WritePropertyName(name);
+        json.WriteValue(ExperimentNumbers.Hex(value));
+    }
+}

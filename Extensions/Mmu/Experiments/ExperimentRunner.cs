@@ -1,0 +1,157 @@
+using System.Collections.Immutable;
+using Workbench.Mmu.Walk;
+
+namespace Workbench.Mmu.Experiments;
+
+/// <summary>
+/// Executes an <see cref="Experiment"/> on a fresh <see cref="Vm"/>: writes the initial memory, loads the vCPU
+/// state, then performs each step and records its <see cref="StepResult"/>.
+/// </summary>
+public static class ExperimentRunner
+{
+    /// <summary>
+    /// Runs <paramref name="experiment"/>. Never throws for a bad experiment or a model failure: those come back as
+    /// <see cref="ExperimentResult.Error"/> (this is the experiment boundary; steps themselves do not catch).
+    /// </summary>
+    public static ExperimentResult Run(Experiment experiment, RunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        options ??= RunOptions.Default;
+        if (ExperimentValidator.Validate(experiment) is { } invalid)
+        {
+            return ExperimentResult.Invalid(experiment.Name, invalid.Message);
+        }
+
+        try
+        {
+            return RunValid(experiment, options);
+        }
+        catch (ExperimentFormatException problem)
+        {
+            return ExperimentResult.Invalid(experiment.Name, problem.Message);
+        }
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            // A model bug must not take down a batch of experiments; it is reported as this experiment's error.
+            return ExperimentResult.Invalid(experiment.Name, $"internal error: {failure.GetType().Name}: {failure.Message}");
+        }
+    }
+
+    /// <summary>Creates the VM an experiment starts from: memory written, registers loaded.</summary>
+    /// <exception cref="ExperimentFormatException">The registers fail the model's checks (field <c>vcpu.&lt;register&gt;</c>).</exception>
+    public static Vm CreateVm(Experiment experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        var vm = Vm.Create(experiment.Vm);
+        for (var i = 0; i < experiment.Memory.Length; i++)
+        {
+            var entry = experiment.Memory[i];
+            if (!vm.Memory.TryWriteU64(entry.Gpa, entry.Value))
+            {
+                throw new ExperimentFormatException($"memory[{i}].gpa", $"{ExperimentNumbers.Hex(entry.Gpa)} is not writable guest memory");
+            }
+        }
+
+        var load = vm.Vcpu.LoadState(experiment.Vcpu);
+        if (!load.Ok)
+        {
+            // The model's reasons start with the register they blame ("cr4: reserved bit 5 set").
+            var (register, reason) = SplitRegisterPrefix(load.Error);
+            throw new ExperimentFormatException(register is null ? "vcpu" : "vcpu." + ExperimentRegisters.Name(register.Value), reason);
+        }
+
+        return vm;
+    }
+
+    private static ExperimentResult RunValid(Experiment experiment, RunOptions options)
+    {
+        var vm = CreateVm(experiment);
+        var results = ImmutableArray.CreateBuilder<StepResult>(experiment.Steps.Length);
+        for (var i = 0; i < experiment.Steps.Length; i++)
+        {
+            results.Add(experiment.Steps[i] switch
+            {
+                AccessStep access => RunAccess(vm, access, i, options),
+                PeekStep peek => new PeekResult(ReadU64(vm, peek.Gpa, i)),
+                PokeStep poke => Poke(vm, poke, i),
+                InvlpgStep invlpg => Invlpg(vm, invlpg),
+                SetStep set => RunSet(vm, set),
+                var other => throw new ExperimentFormatException($"steps[{i}]", $"step kind {other.GetType().Name} is not supported"),
+            });
+        }
+
+        return new ExperimentResult { Name = experiment.Name, Steps = results.MoveToImmutable() };
+    }
+
+    private static StepResult RunAccess(Vm vm, AccessStep access, int index, RunOptions options)
+    {
+        // Outside IA-32e mode a 64-bit GVA cannot come from any instruction; which mode is in force depends on the
+        // set steps before, so this is checked here rather than by the parser.
+        if (ExperimentValidator.CheckLinearAddress(access.Gva, vm.Vcpu.Registers) is { } problem)
+        {
+            throw new ExperimentFormatException($"steps[{index}].gva", problem);
+        }
+
+        if (!options.Trace)
+        {
+            return new AccessResult(vm.Vcpu.Access(access.Gva, access.Kind, access.Cpl, access.Implicit), default);
+        }
+
+        var trace = new WalkTrace();
+        var walk = vm.Vcpu.Access(access.Gva, access.Kind, access.Cpl, access.Implicit, trace);
+        return new AccessResult(walk, [.. trace.Entries]);
+    }
+
+    private static (VcpuRegister? Register, string Reason) SplitRegisterPrefix(string? error)
+    {
+        if (string.IsNullOrEmpty(error))
+        {
+            return (null, "rejected by the model");
+        }
+
+        var colon = error.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && ExperimentRegisters.TryParse(error[..colon], out var register)
+            ? (register, error[(colon + 2)..])
+            : (null, error);
+    }
+
+    private static ulong ReadU64(Vm vm, ulong gpa, int index) =>
+        vm.Memory.TryReadU64(gpa, out var value)
+            ? value
+            : throw new ExperimentFormatException($"steps[{index}].peek", $"{ExperimentNumbers.Hex(gpa)} is not readable guest memory");
+
+    private static CompletedResult Poke(Vm vm, PokeStep poke, int index) =>
+        vm.Memory.TryWriteU64(poke.Gpa, poke.Value)
+            ? CompletedResult.Instance
+            : throw new ExperimentFormatException($"steps[{index}].poke", $"{ExperimentNumbers.Hex(poke.Gpa)} is not writable guest memory");
+
+    private static CompletedResult Invlpg(Vm vm, InvlpgStep invlpg)
+    {
+        vm.Vcpu.Invlpg(invlpg.Gva);
+        return CompletedResult.Instance;
+    }
+
+    private static StepResult RunSet(Vm vm, SetStep set)
+    {
+        var vcpu = vm.Vcpu;
+        foreach (var write in set.Writes)
+        {
+            var outcome = write.Register switch
+            {
+                VcpuRegister.Cr0 => vcpu.SetCr0(write.Value),
+                VcpuRegister.Cr3 => vcpu.SetCr3(write.Value),
+                VcpuRegister.Cr4 => vcpu.SetCr4(write.Value),
+                VcpuRegister.Efer => vcpu.SetEfer(write.Value),
+                VcpuRegister.Rflags => vcpu.SetRflags(write.Value),
+                _ => vcpu.SetPkru((uint)write.Value),
+            };
+            if (!outcome.Ok)
+            {
+                var (blamed, reason) = SplitRegisterPrefix(outcome.Error);
+                return new GeneralProtectionResult(write.Register, blamed is null || blamed == write.Register ? reason : outcome.Error!);
+            }
+        }
+
+        return CompletedResult.Instance;
+    }
+}

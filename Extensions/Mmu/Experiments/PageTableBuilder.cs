@@ -1,0 +1,301 @@
+using System.Collections.Immutable;
+
+namespace Workbench.Mmu.Experiments;
+
+/// <summary>The guest paging structures a <see cref="PageTableBuilder"/> lays out.</summary>
+public enum PageTableKind
+{
+    /// <summary>32-bit paging (CR4.PAE=0): 4-byte entries, 2 levels, 4K pages and 4M pages (CR4.PSE, PSE-36).</summary>
+    Legacy32,
+    /// <summary>PAE paging: a 4-entry PDPT at CR3 (loaded into the PDPTRs), then 2 levels of 8-byte entries; 4K and 2M pages.</summary>
+    Pae,
+    /// <summary>4-level paging (IA-32e, CR4.LA57=0): 4K, 2M and 1G pages.</summary>
+    Long4,
+    /// <summary>5-level paging (CR4.LA57=1): 4K, 2M and 1G pages.</summary>
+    Long5,
+}
+
+/// <summary>Page-table entry bits a mapping sets (SDM Vol. 3A 4.3, 4.4, 4.5; spec §1.1).</summary>
+[Flags]
+public enum PteFlags : ulong
+{
+    /// <summary>No bit.</summary>
+    None = 0,
+    /// <summary>P, bit 0.</summary>
+    Present = 1UL << 0,
+    /// <summary>R/W, bit 1.</summary>
+    Write = 1UL << 1,
+    /// <summary>U/S, bit 2.</summary>
+    User = 1UL << 2,
+    /// <summary>PWT, bit 3.</summary>
+    WriteThrough = 1UL << 3,
+    /// <summary>PCD, bit 4.</summary>
+    CacheDisable = 1UL << 4,
+    /// <summary>A, bit 5.</summary>
+    Accessed = 1UL << 5,
+    /// <summary>D, bit 6 (leaf only).</summary>
+    Dirty = 1UL << 6,
+    /// <summary>G, bit 8 (leaf only).</summary>
+    Global = 1UL << 8,
+    /// <summary>XD/NX, bit 63 (not in 32-bit entries).</summary>
+    NoExecute = 1UL << 63,
+    /// <summary>P | R/W | U/S: what an OS puts in the upper levels so that leaves decide.</summary>
+    Table = Present | Write | User,
+}
+
+/// <summary>
+/// Builds guest page tables as an OS would: tables allocated one 4 KiB page at a time from a bump allocator in
+/// guest memory, entries written for each mapping. It only produces raw memory (<see cref="ToMemory"/>) and the
+/// CR3 value (<see cref="Root"/>); an experiment stays raw state, this is a convenience on top of it.
+/// Large leaves get PS (bit 7); upper-level entries get <see cref="TableFlags"/>; PAE PDPTEs get only P, since
+/// R/W and U/S are reserved there (SDM Vol. 3A 4.4.1).
+/// </summary>
+public sealed class PageTableBuilder
+{
+    /// <summary>4 KiB.</summary>
+    public const ulong Size4K = 1UL << 12;
+    /// <summary>2 MiB (PAE, 4-level, 5-level PDE leaf).</summary>
+    public const ulong Size2M = 1UL << 21;
+    /// <summary>4 MiB (32-bit PDE leaf with CR4.PSE).</summary>
+    public const ulong Size4M = 1UL << 22;
+    /// <summary>1 GiB (4/5-level PDPTE leaf; needs GBPAGES).</summary>
+    public const ulong Size1G = 1UL << 30;
+
+    private const ulong PageSizeBit = 1UL << 7;
+    private const ulong AddressMask64 = 0x000F_FFFF_FFFF_F000UL;
+    private const ulong AddressMask32 = 0xFFFF_F000UL;
+
+    private readonly Dictionary<ulong, ulong> _words = new();
+    private ulong _nextTable;
+
+    /// <summary>Starts a set of tables: allocates the top-level table at <paramref name="firstTable"/>.</summary>
+    /// <param name="kind">Paging structures to build.</param>
+    /// <param name="firstTable">Where the allocator starts (4 KiB aligned); tables take consecutive pages from there.</param>
+    public PageTableBuilder(PageTableKind kind, ulong firstTable = 0x1000)
+    {
+        if (!Enum.IsDefined(kind))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind));
+        }
+
+        if ((firstTable & (Size4K - 1)) != 0)
+        {
+            throw new ArgumentException($"{ExperimentNumbers.Hex(firstTable)} is not 4K aligned", nameof(firstTable));
+        }
+
+        Kind = kind;
+        _nextTable = firstTable;
+        Root = AllocatePage();
+    }
+
+    /// <summary>The structures being built.</summary>
+    public PageTableKind Kind { get; }
+
+    /// <summary>Address of the top-level table: the CR3 value (PAE: the PDPT).</summary>
+    public ulong Root { get; }
+
+    /// <summary>Flags of the upper-level entries the builder creates (default P | R/W | U/S).</summary>
+    public PteFlags TableFlags { get; set; } = PteFlags.Table;
+
+    /// <summary>The next page the allocator would hand out: memory from here on is free for data.</summary>
+    public ulong NextFreePage => _nextTable;
+
+    /// <summary>Number of levels walked from <see cref="Root"/> (the PAE PDPT counts as level 3).</summary>
+    public int RootLevel => Kind switch
+    {
+        PageTableKind.Legacy32 => 2,
+        PageTableKind.Pae => 3,
+        PageTableKind.Long4 => 4,
+        _ => 5,
+    };
+
+    /// <summary>Allocates one zeroed 4 KiB page (a table, or a data page the experiment wants out of the tables' way).</summary>
+    public ulong AllocatePage()
+    {
+        var page = _nextTable;
+        _nextTable += Size4K;
+        return page;
+    }
+
+    /// <summary>
+    /// Maps the page at <paramref name="gva"/> to <paramref name="gpa"/>, creating the tables on the way.
+    /// An existing leaf at that level is replaced (as an OS remaps); replacing a table with a large leaf is refused.
+    /// </summary>
+    /// <param name="gva">Guest-virtual address, aligned to <paramref name="size"/>.</param>
+    /// <param name="gpa">Guest-physical address, aligned to <paramref name="size"/>.</param>
+    /// <param name="size"><see cref="Size4K"/>, <see cref="Size2M"/> / <see cref="Size1G"/> (PAE, 4/5-level) or <see cref="Size4M"/> (32-bit).</param>
+    /// <param name="flags">Leaf bits, written as given (leave out <see cref="PteFlags.Present"/> for a not-present entry).</param>
+    /// <param name="protectionKey">Protection key 0..15 in bits 62:59 (4/5-level and PAE leaves).</param>
+    /// <returns>This builder.</returns>
+    public PageTableBuilder Map(ulong gva, ulong gpa, ulong size, PteFlags flags, int protectionKey = 0)
+    {
+        var leafLevel = LeafLevel(size);
+        if ((gva & (size - 1)) != 0 || (gpa & (size - 1)) != 0)
+        {
+            throw new ArgumentException($"gva {ExperimentNumbers.Hex(gva)} and gpa {ExperimentNumbers.Hex(gpa)} must be aligned to {ExperimentNumbers.Hex(size)}");
+        }
+
+        CheckGva(gva);
+        if (protectionKey is < 0 or > 15 || (protectionKey != 0 && Kind == PageTableKind.Legacy32))
+        {
+            throw new ArgumentOutOfRangeException(nameof(protectionKey), "a key is 0..15, and 32-bit entries have none");
+        }
+
+        var leaf = LeafEntry(gpa, leafLevel, flags, protectionKey);
+        var entryAddress = EntryAddress(Root, gva, RootLevel);
+        for (var level = RootLevel; level > leafLevel; level--)
+        {
+            var entry = ReadEntry(entryAddress);
+            ulong table;
+            if ((entry & (ulong)PteFlags.Present) == 0)
+            {
+                table = AllocatePage();
+                var tableFlags = Kind == PageTableKind.Pae && level == 3 ? PteFlags.Present : TableFlags;
+                WriteEntry(entryAddress, table | (ulong)tableFlags);
+            }
+            else if (IsLargeLeaf(entry, level))
+            {
+                throw new InvalidOperationException($"{ExperimentNumbers.Hex(gva)} is inside a large page at level {level}");
+            }
+            else
+            {
+                table = entry & (Kind == PageTableKind.Legacy32 ? AddressMask32 : AddressMask64);
+            }
+
+            entryAddress = EntryAddress(table, gva, level - 1);
+        }
+
+        var existing = ReadEntry(entryAddress);
+        if (leafLevel > 1 && (existing & (ulong)PteFlags.Present) != 0 && (existing & PageSizeBit) == 0)
+        {
+            throw new InvalidOperationException($"{ExperimentNumbers.Hex(gva)}: level {leafLevel} already points to a page table");
+        }
+
+        WriteEntry(entryAddress, leaf);
+        return this;
+    }
+
+    /// <summary>
+    /// Guest-physical address of the entry that translates <paramref name="gva"/> at <paramref name="level"/>
+    /// (following the tables built so far), e.g. to poke it in a step; <c>null</c> when no table reaches there.
+    /// </summary>
+    public ulong? EntryGpa(ulong gva, int level)
+    {
+        if (level < 1 || level > RootLevel)
+        {
+            throw new ArgumentOutOfRangeException(nameof(level));
+        }
+
+        var entryAddress = EntryAddress(Root, gva, RootLevel);
+        for (var current = RootLevel; current > level; current--)
+        {
+            var entry = ReadEntry(entryAddress);
+            if ((entry & (ulong)PteFlags.Present) == 0 || IsLargeLeaf(entry, current))
+            {
+                return null;
+            }
+
+            entryAddress = EntryAddress(entry & (Kind == PageTableKind.Legacy32 ? AddressMask32 : AddressMask64), gva, current - 1);
+        }
+
+        return entryAddress;
+    }
+
+    /// <summary>Every non-zero 64-bit word written, in address order: the experiment's <c>"memory"</c>.</summary>
+    public ImmutableArray<MemoryEntry> ToMemory() =>
+        [.. _words.Where(w => w.Value != 0).OrderBy(w => w.Key).Select(w => new MemoryEntry(w.Key, w.Value))];
+
+    private bool IsLargeLeaf(ulong entry, int level) =>
+        level > 1 && (entry & PageSizeBit) != 0 && !(Kind == PageTableKind.Pae && level == 3);
+
+    private int LeafLevel(ulong size) => (Kind, size) switch
+    {
+        (_, Size4K) => 1,
+        (PageTableKind.Legacy32, Size4M) => 2,
+        (PageTableKind.Pae or PageTableKind.Long4 or PageTableKind.Long5, Size2M) => 2,
+        (PageTableKind.Long4 or PageTableKind.Long5, Size1G) => 3,
+        _ => throw new ArgumentException($"{ExperimentNumbers.Hex(size)} is not a page size of {Kind} paging", nameof(size)),
+    };
+
+    private void CheckGva(ulong gva)
+    {
+        var problem = Kind switch
+        {
+            PageTableKind.Legacy32 or PageTableKind.Pae => gva > uint.MaxValue ? "is beyond 4G" : null,
+            PageTableKind.Long4 => (ulong)((long)(gva << 16) >> 16) != gva ? "is not canonical for 4-level paging" : null,
+            _ => (ulong)((long)(gva << 7) >> 7) != gva ? "is not canonical for 5-level paging" : null,
+        };
+        if (problem is not null)
+        {
+            throw new ArgumentException($"gva {ExperimentNumbers.Hex(gva)} {problem}", nameof(gva));
+        }
+    }
+
+    private ulong LeafEntry(ulong gpa, int level, PteFlags flags, int protectionKey)
+    {
+        var bits = (ulong)flags | ((ulong)protectionKey << 59);
+        if (Kind == PageTableKind.Legacy32)
+        {
+            if ((flags & PteFlags.NoExecute) != 0)
+            {
+                throw new ArgumentException("32-bit entries have no NX bit", nameof(flags));
+            }
+
+            if (level == 1)
+            {
+                return gpa <= AddressMask32
+                    ? gpa | bits
+                    : throw new ArgumentException($"gpa {ExperimentNumbers.Hex(gpa)} is beyond 4G: a 32-bit PTE holds 32 address bits", nameof(gpa));
+            }
+
+            // PSE-36: a 4M PDE holds PA bits 31:22 in place and PA bits 35:32 in bits 16:13 (SDM Vol. 3A table 4-4).
+            if (gpa >= 1UL << 36)
+            {
+                throw new ArgumentException($"gpa {ExperimentNumbers.Hex(gpa)} is beyond PSE-36's 36 address bits", nameof(gpa));
+            }
+
+            return (gpa & 0xFFC0_0000UL) | (((gpa >> 32) & 0xF) << 13) | bits | PageSizeBit;
+        }
+
+        if (gpa > AddressMask64)
+        {
+            throw new ArgumentException($"gpa {ExperimentNumbers.Hex(gpa)} is beyond 52 address bits", nameof(gpa));
+        }
+
+        return gpa | bits | (level > 1 ? PageSizeBit : 0);
+    }
+
+    private ulong EntryAddress(ulong table, ulong gva, int level)
+    {
+        if (Kind == PageTableKind.Legacy32)
+        {
+            var index32 = (gva >> (12 + (10 * (level - 1)))) & 0x3FF;
+            return table + (index32 * 4);
+        }
+
+        var index = Kind == PageTableKind.Pae && level == 3
+            ? (gva >> 30) & 3
+            : (gva >> (12 + (9 * (level - 1)))) & 0x1FF;
+        return table + (index * 8);
+    }
+
+    private ulong ReadEntry(ulong address)
+    {
+        _words.TryGetValue(address & ~7UL, out var word);
+        return Kind == PageTableKind.Legacy32 ? (word >> (int)((address & 4) * 8)) & 0xFFFF_FFFFUL : word;
+    }
+
+    private void WriteEntry(ulong address, ulong value)
+    {
+        var wordAddress = address & ~7UL;
+        if (Kind != PageTableKind.Legacy32)
+        {
+            _words[wordAddress] = value;
+            return;
+        }
+
+        _words.TryGetValue(wordAddress, out var word);
+        var shift = (int)((address & 4) * 8);
+        _words[wordAddress] = (word & ~(0xFFFF_FFFFUL << shift)) | ((value & 0xFFFF_FFFFUL) << shift);
+    }
+}

@@ -1,0 +1,304 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Workbench.Mmu.Memory
+{
+    /// <summary>
+    /// Guest physical memory: one flat range [0, <see cref="Size"/>) of sparse 4 KiB pages.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Pages are allocated on first write; reading a page that was never written gives zeros. Storage is a
+    /// three-level radix tree indexed by GPA bits, so a lookup is three array indexings and no hashing:
+    /// <code>
+    ///  63        30 29      21 20      12 11        3 2   0
+    /// +------------+----------+----------+-----------+-----+
+    /// |  gigabyte  | 2M chunk |   page   | u64 index | byte|
+    /// +------------+----------+----------+-----------+-----+
+    ///    _regions    [512]      [512]      ulong[512]
+    /// </code>
+    /// </para>
+    /// <para>
+    /// A GPA at or beyond <see cref="Size"/> has no backing: every accessor returns <c>false</c> (KVM: a gfn
+    /// with no memslot). This is a condition, not an exception; the walker turns it into a not-present fault
+    /// for page-table reads, as <c>FNAME(walk_addr_generic)</c> does when <c>kvm_vcpu_gfn_to_hva_prot</c>
+    /// returns an error hva.
+    /// </para>
+    /// <para>Values are stored little-endian, as on x86.</para>
+    /// </remarks>
+    public sealed class GuestMemory
+    {
+        /// <summary>Bytes in one guest page.</summary>
+        public const int PageSize = 4096;
+
+        /// <summary>Largest supported size: 2^52 bytes, the architectural MAXPHYADDR limit (SDM 4.1.4).</summary>
+        public const ulong MaxSize = 1UL << 52;
+
+        private const int RegionShift = 30;
+        private const int ChunkShift = 21;
+        private const int PageShift = 12;
+        private const int IndexMask = 511;
+
+        private readonly ulong[]?[]?[]?[] _regions;
+        private readonly ulong _size;
+        private long _allocatedPages;
+
+        /// <summary>Creates an empty (all-zero) memory of <paramref name="size"/> bytes.</summary>
+        /// <param name="size">Size in bytes: a positive multiple of 4 KiB, at most <see cref="MaxSize"/>.</param>
+        /// <exception cref="ArgumentOutOfRangeException">The size is zero, not page-aligned or too large.</exception>
+        public GuestMemory(ulong size)
+        {
+            if (size == 0 || (size & (PageSize - 1)) != 0 || size > MaxSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(size), size,
+                    "guest memory size must be a non-zero multiple of 4096 no larger than 2^52");
+            }
+
+            _size = size;
+            _regions = new ulong[]?[]?[]?[(int)((size + (1UL << RegionShift) - 1) >> RegionShift)];
+        }
+
+        /// <summary>Size in bytes; valid GPAs are [0, Size).</summary>
+        public ulong Size => _size;
+
+        /// <summary>Number of 4 KiB pages allocated so far (pages that were written).</summary>
+        public long AllocatedPages => _allocatedPages;
+
+        /// <summary>True when every byte of [gpa, gpa + length) is backed.</summary>
+        public bool Contains(ulong gpa, ulong length)
+        {
+            return gpa < _size && length <= _size - gpa;
+        }
+
+        /// <summary>Reads a little-endian u64. Returns false when any byte is outside memory.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryReadU64(ulong gpa, out ulong value)
+        {
+            if ((gpa & 7) == 0 && gpa < _size)
+            {
+                ulong[]? page = FindPage(gpa);
+                value = page is null ? 0 : page[(gpa >> 3) & IndexMask];
+                return true;
+            }
+
+            return TryReadU64Slow(gpa, out value);
+        }
+
+        /// <summary>Writes a little-endian u64. Returns false (and writes nothing) when any byte is outside memory.</summary>
+        public bool TryWriteU64(ulong gpa, ulong value)
+        {
+            if ((gpa & 7) == 0 && gpa < _size)
+            {
+                GetOrAddPage(gpa)[(gpa >> 3) & IndexMask] = value;
+                return true;
+            }
+
+            Span<byte> bytes = stackalloc byte[8];
+            BinaryPrimitivesWriteU64(bytes, value);
+            return TryWrite(gpa, bytes);
+        }
+
+        /// <summary>Reads a little-endian u32. Returns false when any byte is outside memory.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryReadU32(ulong gpa, out uint value)
+        {
+            if ((gpa & 3) == 0 && gpa < _size)
+            {
+                ulong[]? page = FindPage(gpa);
+                ulong qword = page is null ? 0 : page[(gpa >> 3) & IndexMask];
+                value = (uint)(qword >> (int)((gpa & 4) << 3));
+                return true;
+            }
+
+            Span<byte> bytes = stackalloc byte[4];
+            if (!TryRead(gpa, bytes))
+            {
+                value = 0;
+                return false;
+            }
+
+            value = (uint)bytes[0] | ((uint)bytes[1] << 8) | ((uint)bytes[2] << 16) | ((uint)bytes[3] << 24);
+            return true;
+        }
+
+        /// <summary>Writes a little-endian u32. Returns false (and writes nothing) when any byte is outside memory.</summary>
+        public bool TryWriteU32(ulong gpa, uint value)
+        {
+            if ((gpa & 3) == 0 && gpa < _size)
+            {
+                ref ulong qword = ref GetOrAddPage(gpa)[(gpa >> 3) & IndexMask];
+                int shift = (int)((gpa & 4) << 3);
+                qword = (qword & ~(0xFFFF_FFFFUL << shift)) | ((ulong)value << shift);
+                return true;
+            }
+
+            Span<byte> bytes = stackalloc byte[4];
+            bytes[0] = (byte)value;
+            bytes[1] = (byte)(value >> 8);
+            bytes[2] = (byte)(value >> 16);
+            bytes[3] = (byte)(value >> 24);
+            return TryWrite(gpa, bytes);
+        }
+
+        /// <summary>Copies <paramref name="destination"/>.Length bytes from <paramref name="gpa"/>. False when any byte is outside memory.</summary>
+        public bool TryRead(ulong gpa, Span<byte> destination)
+        {
+            if (!Contains(gpa, (ulong)destination.Length))
+            {
+                return false;
+            }
+
+            while (!destination.IsEmpty)
+            {
+                int offset = (int)(gpa & (PageSize - 1));
+                int count = Math.Min(PageSize - offset, destination.Length);
+                ulong[]? page = FindPage(gpa);
+                if (page is null)
+                {
+                    destination.Slice(0, count).Clear();
+                }
+                else
+                {
+                    MemoryMarshal.AsBytes(page.AsSpan()).Slice(offset, count).CopyTo(destination);
+                }
+
+                destination = destination.Slice(count);
+                gpa += (ulong)count;
+            }
+
+            return true;
+        }
+
+        /// <summary>Copies <paramref name="source"/> to <paramref name="gpa"/>. False (and nothing written) when any byte is outside memory.</summary>
+        public bool TryWrite(ulong gpa, ReadOnlySpan<byte> source)
+        {
+            if (!Contains(gpa, (ulong)source.Length))
+            {
+                return false;
+            }
+
+            while (!source.IsEmpty)
+            {
+                int offset = (int)(gpa & (PageSize - 1));
+                int count = Math.Min(PageSize - offset, source.Length);
+                source.Slice(0, count).CopyTo(MemoryMarshal.AsBytes(GetOrAddPage(gpa).AsSpan()).Slice(offset, count));
+                source = source.Slice(count);
+                gpa += (ulong)count;
+            }
+
+            return true;
+        }
+
+        /// <summary>Fills [gpa, gpa + length) with zeros, releasing whole pages. False when any byte is outside memory.</summary>
+        public bool TryClear(ulong gpa, ulong length)
+        {
+            if (!Contains(gpa, length))
+            {
+                return false;
+            }
+
+            ulong end = gpa + length;
+            while (gpa < end)
+            {
+                ulong pageBase = gpa & ~(ulong)(PageSize - 1);
+                int offset = (int)(gpa - pageBase);
+                int count = (int)Math.Min((ulong)(PageSize - offset), end - gpa);
+                ulong[]? page = FindPage(gpa);
+                if (page is not null)
+                {
+                    if (count == PageSize)
+                    {
+                        _regions[gpa >> RegionShift]![(gpa >> ChunkShift) & IndexMask]![(gpa >> PageShift) & IndexMask] = null;
+                        _allocatedPages--;
+                    }
+                    else
+                    {
+                        MemoryMarshal.AsBytes(page.AsSpan()).Slice(offset, count).Clear();
+                    }
+                }
+
+                gpa += (ulong)count;
+            }
+
+            return true;
+        }
+
+        /// <summary>GPAs of the pages that were written (allocated), ascending.</summary>
+        public IEnumerable<ulong> AllocatedPageAddresses()
+        {
+            for (int r = 0; r < _regions.Length; r++)
+            {
+                ulong[]?[]?[]? region = _regions[r];
+                if (region is null)
+                {
+                    continue;
+                }
+
+                for (int c = 0; c < region.Length; c++)
+                {
+                    ulong[]?[]? chunk = region[c];
+                    if (chunk is null)
+                    {
+                        continue;
+                    }
+
+                    for (int p = 0; p < chunk.Length; p++)
+                    {
+                        if (chunk[p] is not null)
+                        {
+                            yield return ((ulong)r << RegionShift) | ((ulong)c << ChunkShift) | ((ulong)p << PageShift);
+                        }
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ulong[]? FindPage(ulong gpa)
+        {
+            // Callers checked gpa < _size, so the region index is in range.
+            ulong[]?[]?[]? region = _regions[gpa >> RegionShift];
+            if (region is null)
+            {
+                return null;
+            }
+
+            ulong[]?[]? chunk = region[(gpa >> ChunkShift) & IndexMask];
+            return chunk?[(gpa >> PageShift) & IndexMask];
+        }
+
+        private ulong[] GetOrAddPage(ulong gpa)
+        {
+            ref ulong[]?[]?[]? region = ref _regions[gpa >> RegionShift];
+            region ??= new ulong[]?[]?[512];
+            ref ulong[]?[]? chunk = ref region[(gpa >> ChunkShift) & IndexMask];
+            chunk ??= new ulong[]?[512];
+            ref ulong[]? page = ref chunk[(gpa >> PageShift) & IndexMask];
+            if (page is null)
+            {
+                page = new ulong[PageSize / sizeof(ulong)];
+                _allocatedPages++;
+            }
+
+            return page;
+        }
+
+        private bool TryReadU64Slow(ulong gpa, out ulong value)
+        {
+            Span<byte> bytes = stackalloc byte[8];
+            if (!TryRead(gpa, bytes))
+            {
+                value = 0;
+                return false;
+            }
+
+            value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            return true;
+        }
+
+        private static void BinaryPrimitivesWriteU64(Span<byte> bytes, ulong value)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+namespace Workbench.Mmu.Sweeps;
+
+/// <summary>
+/// The set of access.c cases one run enumerates: which flag bits are masked out (access.c's
+/// <c>invalid_mask</c>) and the counting order (<c>ac_test_bump</c>).
+/// </summary>
+/// <remarks>
+/// access.c <c>ac_test_run</c> masks out:
+/// <list type="bullet">
+/// <item><c>pde.51</c>/<c>pte.51</c> when <c>cpuid_maxphyaddr() &gt;= 52</c> and <c>pde.36</c>/<c>pte.36</c>
+/// when it is <c>&gt;= 37</c>: a bit below MAXPHYADDR is an address bit, not a reserved one;</item>
+/// <item>the four PKU flags when the CPU has no PKU (here: unless <see cref="Pku"/>);</item>
+/// <item><c>fep</c> unless forced emulation is requested (here: always, see <see cref="AccessCase.Fep"/>).</item>
+/// </list>
+/// With these rules the legal counts are 933,888 (MAXPHYADDR &gt;= 52), 1,916,928 (37..51) and
+/// 2,899,968 (&lt;= 36) without PKU, and ten times that with it (anchors B3).
+/// </remarks>
+public sealed class AccessCaseSpace
+{
+    /// <summary>One past the last flag word (access.c <c>1 &lt;&lt; NR_AC_FLAGS</c>).</summary>
+    public const uint End = 1u << AccessCaseNames.FlagCount;
+
+    /// <summary>Creates the space for a guest MAXPHYADDR, with or without the PKU flags.</summary>
+    public AccessCaseSpace(int maxPhyAddr, bool pku)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPhyAddr, 32);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPhyAddr, 52);
+        MaxPhyAddr = maxPhyAddr;
+        Pku = pku;
+
+        AccessCase invalid = AccessCase.Fep;
+        if (maxPhyAddr >= 52)
+        {
+            invalid |= AccessCase.PdeBit51 | AccessCase.PteBit51;
+        }
+
+        if (maxPhyAddr >= 37)
+        {
+            invalid |= AccessCase.PdeBit36 | AccessCase.PteBit36;
+        }
+
+        if (!pku)
+        {
+            invalid |= AccessCase.PkuAd | AccessCase.PkuWd | AccessCase.PkuPkey | AccessCase.CpuCr4Pke;
+        }
+
+        InvalidMask = invalid;
+    }
+
+    /// <summary>Guest MAXPHYADDR (32..52): decides whether bits 36 and 51 are reserved.</summary>
+    public int MaxPhyAddr { get; }
+
+    /// <summary>Whether the PKU flags (<c>pkru.ad</c>, <c>pkru.wd</c>, <c>pkey=1</c>, <c>cr4.pke</c>) vary.</summary>
+    public bool Pku { get; }
+
+    /// <summary>Flags that never vary in this space (access.c <c>invalid_mask</c>).</summary>
+    public AccessCase InvalidMask { get; }
+
+    /// <summary>
+    /// One step of access.c <c>ac_test_bump</c>: count up through the valid bits (<c>ac_test_bump_one</c>:
+    /// <c>((flags | invalid_mask) + 1) &amp; ~invalid_mask</c>) until a legal case or the end.
+    /// </summary>
+    /// <returns><see langword="false"/> when the space is exhausted.</returns>
+    public bool TryBump(ref AccessCase flags)
+    {
+        uint invalid = (uint)InvalidMask;
+        uint word = (uint)flags;
+        do
+        {
+            // Setting the invalid bits first makes the carry skip over them.
+            word = ((word | invalid) + 1) & ~invalid;
+        }
+        while (word < End && !((AccessCase)word).Legal());
+
+        flags = (AccessCase)word;
+        return word < End;
+    }
+
+    /// <summary>
+    /// Every legal case in access.c's order. access.c runs flag word 0 first (its <c>do ... while
+    /// (ac_test_bump(...))</c> loop tests before bumping); 0 is legal, so this is exactly the legal set.
+    /// </summary>
+    public IEnumerable<AccessCase> Enumerate()
+    {
+        AccessCase flags = AccessCase.None;
+        do
+        {
+            yield return flags;
+        }
+        while (TryBump(ref flags));
+    }
+
+    /// <summary>Counts the legal cases by walking the enumeration (about 4 M steps without PKU).</summary>
+    public long CountLegal()
+    {
+        long count = 0;
+        AccessCase flags = AccessCase.None;
+        do
+        {
+            count++;
+        }
+        while (TryBump(ref flags));
+
+        return count;
+    }
+
+    /// <summary>Whether <paramref name="flags"/> belongs to this space (legal, and no masked-out flag set).</summary>
+    public bool Contains(AccessCase flags) => (flags & InvalidMask) == 0 && flags.Legal();
+}
+
+/// <summary>
+/// A deterministic slice of the enumeration: shard <see cref="Index"/> of <see cref="Count"/> takes the cases
+/// whose ordinal (position in access.c's order) is congruent to <see cref="Index"/> modulo <see cref="Count"/>,
+/// so every shard samples all regions of the flag space and the shards together cover it exactly once.
+/// </summary>
+/// <param name="Index">0-based shard number, below <paramref name="Count"/>.</param>
+/// <param name="Count">Number of shards (at least 1).</param>
+public readonly record struct AccessShard(int Index, int Count)
+{
+    /// <summary>The whole space as one shard.</summary>
+    public static AccessShard All => new(0, 1);
+
+    /// <summary>Whether the case at <paramref name="ordinal"/> belongs to this shard.</summary>
+    public bool Includes(long ordinal) => Count <= 1 || ordinal % Count == Index;
+
+    /// <summary>Parses "K/N" (0 &lt;= K &lt; N).</summary>
+    public static bool TryParse(string text, out AccessShard shard, out string? error)
+    {
+        shard = All;
+        error = null;
+        int slash = text.IndexOf('/');
+        if (slash <= 0
+            || !int.TryParse(text.AsSpan(0, slash), out int index)
+            || !int.TryParse(text.AsSpan(slash + 1), out int count))
+        {
+            error = $"--shard '{text}': expected K/N, for example 0/8";
+            return false;
+        }
+
+        if (count < 1 || index < 0 || index >= count)
+        {
+            error = $"--shard '{text}': need 0 <= K < N";
+            return false;
+        }
+
+        shard = new AccessShard(index, count);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Index}/{Count}";
+}

@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Text;
+using Workbench.Mmu.Arch;
+using Workbench.Mmu.Memory;
+using Workbench.Mmu.Walk;
+
+namespace Workbench.Mmu.Sweeps;
+
+/// <summary>
+/// Runs access.c's main loop against the real model: for every legal case, lay the PTE/PDE/PDPTE into guest
+/// memory, load the registers, perform the access (twice with "twice") through <c>Vcpu.Access</c>, read the
+/// PTE and PDE back and compare with <see cref="AccessOracle"/>.
+/// </summary>
+/// <remarks>
+/// One VM serves every case, as access.c reuses its page tables: each case rewrites the entries on its walk
+/// (a handful of 8-byte stores) and reloads the registers only when a CPU flag changed; those flags sit in
+/// the high bits, so in access.c's order they change rarely. The loop allocates nothing per case.
+/// </remarks>
+public sealed class AccessSweep
+{
+    private const int ProgressCheckInterval = 4096;
+    private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly Vm _vm;
+    private readonly Vcpu _vcpu;
+    private readonly GuestMemory _memory;
+    private readonly ulong[] _entryAddress;
+    private AccessCase _loadedRegisterFlags;
+    private bool _registersLoaded;
+    private long _legalCases = -1;
+
+    /// <summary>Creates a sweep (and its VM) for <paramref name="options"/>.</summary>
+    public AccessSweep(AccessSweepOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        Space = new AccessCaseSpace(options.MaxPhyAddr, options.Pku);
+        Layout = new AccessLayout(options.Levels);
+        _vm = Vm.Create(new VmConfig(Vendor.Intel, options.MaxPhyAddr, AccessLayout.MinimumMemory, TdpMode.None));
+        _vcpu = _vm.Vcpu;
+        _memory = _vm.Memory;
+        _entryAddress = new ulong[Layout.Levels + 1];
+        for (int level = 1; level <= Layout.Levels; level++)
+        {
+            _entryAddress[level] = Layout.EntryAddress(level);
+        }
+
+        _memory.TryWriteU64(AccessLayout.DataPhys, AccessLayout.DataWord);
+    }
+
+    /// <summary>What this sweep covers.</summary>
+    public AccessSweepOptions Options { get; }
+
+    /// <summary>The flag space (MAXPHYADDR and PKU rules).</summary>
+    public AccessCaseSpace Space { get; }
+
+    /// <summary>Where the cases live in guest memory.</summary>
+    public AccessLayout Layout { get; }
+
+    /// <summary>
+    /// Runs the selected cases. Stops at the first mismatch unless <see cref="AccessSweepOptions.KeepGoing"/>.
+    /// </summary>
+    /// <param name="progress">Called from the loop at most every 250 ms (and not at all for short runs).</param>
+    /// <param name="cancellationToken">Stops the loop early; the result counts the cases run so far.</param>
+    public AccessSweepResult Run(Action<AccessSweepProgress>? progress = null, CancellationToken cancellationToken = default)
+        => Run(progress, s_progressInterval, cancellationToken);
+
+    /// <summary>Like <see cref="Run(Action{AccessSweepProgress}?, CancellationToken)"/> with a chosen progress interval.</summary>
+    /// <param name="progress">Called from the loop every 4096 cases once <paramref name="progressInterval"/> has passed.</param>
+    /// <param name="progressInterval">Minimum time between two reports (zero: every 4096 cases).</param>
+    /// <param name="cancellationToken">Stops the loop early; the result counts the cases run so far.</param>
+    public AccessSweepResult Run(Action<AccessSweepProgress>? progress, TimeSpan progressInterval, CancellationToken cancellationToken = default)
+    {
+        // Counting walks the whole enumeration once (a few ms without PKU); keep it for later runs.
+        long legal = _legalCases >= 0 ? _legalCases : _legalCases = Space.CountLegal();
+        AccessShard shard = Options.EffectiveShard;
+        long planned = (legal - shard.Index + shard.Count - 1) / shard.Count;
+        if (Options.Limit is long limit && limit < planned)
+        {
+            planned = Math.Max(0, limit);
+        }
+
+        long run = 0;
+        long mismatches = 0;
+        long ordinal = 0;
+        AccessMismatch? first = null;
+        var stopwatch = Stopwatch.StartNew();
+        TimeSpan lastReport = TimeSpan.Zero;
+        AccessCase flags = AccessCase.None;
+        do
+        {
+            if (run >= planned || cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (!shard.Includes(ordinal++))
+            {
+                continue;
+            }
+
+            run++;
+            if (!RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason))
+            {
+                mismatches++;
+                if (first is null)
+                {
+                    stopwatch.Stop();
+                    first = DescribeMismatch(flags, expected, observed, reason!);
+                    stopwatch.Start();
+                }
+
+                if (!Options.KeepGoing)
+                {
+                    break;
+                }
+            }
+
+            if (progress is not null && (run % ProgressCheckInterval) == 0 && stopwatch.Elapsed - lastReport >= progressInterval)
+            {
+                lastReport = stopwatch.Elapsed;
+                progress(new AccessSweepProgress(run, planned, lastReport));
+            }
+        }
+        while (Space.TryBump(ref flags));
+
+        stopwatch.Stop();
+        return new AccessSweepResult(Options, legal, planned, run, mismatches, stopwatch.Elapsed, first);
+    }
+
+    /// <summary>Runs one case and compares it with the oracle.</summary>
+    /// <returns><see langword="true"/> when the model agrees.</returns>
+    public bool RunAndCheck(AccessCase flags, out AccessExpectation expected, out AccessObservation observed, out string? reason)
+    {
+        observed = Execute(flags, trace: null, out ulong pteBefore, out ulong pdeBefore, out string? setupError);
+        expected = AccessOracle.Expect(flags, pteBefore, pdeBefore);
+        reason = setupError ?? AccessChecker.Compare(flags, expected, observed, AccessLayout.DataPhys, AccessLayout.TestAddress);
+        return reason is null;
+    }
+
+    /// <summary>
+    /// Lays out <paramref name="flags"/>, performs its access(es) and reads the PTE/PDE back.
+    /// </summary>
+    /// <param name="flags">The case.</param>
+    /// <param name="trace">Receives the walk of every access (null: the untraced fast path).</param>
+    /// <param name="pteBefore">The PTE as laid (0 with a 2 MiB PDE).</param>
+    /// <param name="pdeBefore">The PDE as laid.</param>
+    /// <param name="setupError">Why the case could not be set up (the model refused the registers or memory).</param>
+    public AccessObservation Execute(AccessCase flags, WalkTrace? trace, out ulong pteBefore, out ulong pdeBefore, out string? setupError)
+    {
+        setupError = null;
+        AccessCase registerFlags = flags & AccessLayout.RegisterFlags;
+        if (!_registersLoaded || registerFlags != _loadedRegisterFlags)
+        {
+            RegisterWrite write = _vcpu.LoadState(AccessReproduction.Registers(flags, Layout));
+            if (!write.Ok)
+            {
+                _registersLoaded = false;
+                setupError = $"the model refused the case's registers: {write.Error}";
+                pteBefore = 0;
+                pdeBefore = 0;
+                return default;
+            }
+
+            _registersLoaded = true;
+            _loadedRegisterFlags = registerFlags;
+        }
+
+        // access.c ac_test_setup_ptes writes every entry of the walk, top down. Entries above the PDE are
+        // rewritten too so that A bits set by the previous case's walk do not leak into this one.
+        int leaf = AccessLayout.LeafLevel(flags);
+        bool stored = true;
+        for (int level = Layout.Levels; level > 2; level--)
+        {
+            stored &= _memory.TryWriteU64(_entryAddress[level], Layout.Entry(flags, level));
+        }
+
+        pdeBefore = Layout.Pde(flags);
+        stored &= _memory.TryWriteU64(_entryAddress[2], pdeBefore);
+        pteBefore = 0;
+        if (leaf == 1)
+        {
+            pteBefore = AccessLayout.Pte(flags);
+            stored &= _memory.TryWriteU64(_entryAddress[1], pteBefore);
+        }
+
+        if (!stored)
+        {
+            setupError = "guest memory refused a paging-entry store";
+            return default;
+        }
+
+        // access.c ac_set_expected_status: invlpg(at->virt) before every case.
+        _vcpu.Invlpg(AccessLayout.TestAddress);
+
+        if ((flags & AccessCase.AccessTwice) != 0)
+        {
+            // The first, supervisor read's outcome is not checked (access.c sets fault = 0 after it).
+            _vcpu.Access(AccessLayout.TestAddress, AccessKind.Read, 0, false, trace);
+        }
+
+        WalkResult result = _vcpu.Access(
+            AccessLayout.TestAddress,
+            AccessReproduction.KindOf(flags),
+            AccessReproduction.CplOf(flags),
+            false,
+            trace);
+
+        _memory.TryReadU64(_entryAddress[2], out ulong pdeAfter);
+        ulong pteAfter = 0;
+        if (leaf == 1)
+        {
+            _memory.TryReadU64(_entryAddress[1], out pteAfter);
+        }
+
+        bool fault = result.Outcome == WalkOutcome.PageFault;
+        return new AccessObservation(
+            result.Outcome,
+            fault ? (ulong)result.ErrorCode : 0,
+            fault ? result.FaultAddress : 0,
+            result.Outcome == WalkOutcome.Ok ? result.Gpa : 0,
+            pteAfter,
+            pdeAfter);
+    }
+
+    /// <summary>
+    /// Builds the report of a disagreement: reproduction line, mapping, and the model's walk trace
+    /// (the case is run again with tracing on).
+    /// </summary>
+    public AccessMismatch DescribeMismatch(AccessCase flags, AccessExpectation expected, AccessObservation observed, string reason)
+    {
+        string line = AccessReproduction.ToJsonLine(AccessReproduction.Build(flags, Layout, Options.MaxPhyAddr));
+
+        var mapping = new StringBuilder();
+        for (int level = Layout.Levels; level >= AccessLayout.LeafLevel(flags); level--)
+        {
+            // access.c dump_mapping prints "------L%d I%lu: %lx" per level.
+            mapping.Append($"    L{level} I{AccessLayout.Index(AccessLayout.TestAddress, level)} @0x{_entryAddress[level]:x}: 0x{Layout.Entry(flags, level):x}\n");
+        }
+
+        var trace = new WalkTrace();
+        Execute(flags, trace, out _, out _, out string? setupError);
+        var dump = new StringBuilder();
+        if (setupError is not null)
+        {
+            dump.Append("    (").Append(setupError).Append(")\n");
+        }
+
+        foreach (TraceEntry entry in trace.Entries)
+        {
+            dump.Append("    ").Append(entry.ToString()).Append('\n');
+        }
+
+        if (trace.Count == 0)
+        {
+            dump.Append("    (no paging-structure accesses)\n");
+        }
+
+        return new AccessMismatch(flags, Layout.Levels, Options.MaxPhyAddr, reason, expected, observed, line, mapping.ToString(), dump.ToString());
+    }
+}

@@ -1,0 +1,47 @@
+using Workbench.Mmu.Memory;
+
+namespace Workbench.Mmu
+{
+    /// <summary>A modelled VM: its configuration, guest physical memory (one memslot at GPA 0) and one vCPU.</summary>
+    public sealed class Vm
+    {
+        private Vm(VmConfig config)
+        {
+            Config = config;
+            Memory = new GuestMemory(config.MemorySize);
+            Vcpu = new Vcpu(this);
+        }
+
+        /// <summary>The configuration the VM was created with.</summary>
+        public VmConfig Config { get; }
+
+        /// <summary>Guest physical memory.</summary>
+        public GuestMemory Memory { get; }
+
+        /// <summary>The vCPU, in its reset state (CR0 = CD|NW|ET, paging off).</summary>
+        public Vcpu Vcpu { get; }
+
+        /// <summary>Creates a VM. An invalid configuration (see <see cref="VmConfig.Validate"/>) is a caller error.</summary>
+        /// <exception cref="ArgumentException">The configuration is invalid; the message names the field.</exception>
+        public static Vm Create(VmConfig config)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            string? error = config.Validate();
+            if (error is not null)
+            {
+                throw new ArgumentException(error, nameof(config));
+            }
+
+            return new Vm(config);
+        }
+
+        /// <summary>Creates a VM, or returns false with the reason when the configuration is invalid.</summary>
+        public static bool TryCreate(VmConfig config, out Vm? vm, out string? error)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            error = config.Validate();
+            vm = error is null ? new Vm(config) : null;
+            return vm is not null;
+        }
+    }
+}

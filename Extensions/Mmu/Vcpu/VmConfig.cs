@@ -1,0 +1,87 @@
+namespace Workbench.Mmu
+{
+    /// <summary>CPU vendor of the modelled guest; selects vendor-specific reserved-bit and EFER rules.</summary>
+    public enum Vendor
+    {
+        /// <summary>Intel (VMX). Bit 8 of PML4E/PML5E is ignored, EFER has no SVME/FFXSR.</summary>
+        Intel = 0,
+
+        /// <summary>AMD (SVM). Bit 8 of PML4E/PML5E is reserved (KVM <c>nl8</c> rule), EFER has SVME/FFXSR.</summary>
+        Amd = 1,
+    }
+
+    /// <summary>Two-dimensional paging used by the host for this VM.</summary>
+    public enum TdpMode
+    {
+        /// <summary>No TDP: shadow paging.</summary>
+        None = 0,
+
+        /// <summary>Intel extended page tables.</summary>
+        Ept = 1,
+
+        /// <summary>AMD nested page tables.</summary>
+        Npt = 2,
+    }
+
+    /// <summary>Static configuration of a modelled VM (what KVM learns from CPUID and memslots).</summary>
+    /// <param name="Vendor">Guest CPU vendor (CPUID vendor string).</param>
+    /// <param name="MaxPhyAddr">Guest MAXPHYADDR, CPUID 0x80000008 EAX[7:0]: 32..52.</param>
+    /// <param name="MemorySize">Bytes of guest physical memory starting at GPA 0 (one memslot).</param>
+    /// <param name="Tdp">Host two-dimensional paging mode.</param>
+    /// <param name="GbPages">CPUID 0x80000001 EDX.Page1GB: 1 GiB pages allowed (otherwise PS at level 3 is reserved).</param>
+    public sealed record VmConfig(
+        Vendor Vendor = Vendor.Intel,
+        int MaxPhyAddr = 46,
+        ulong MemorySize = 64UL << 20,
+        TdpMode Tdp = TdpMode.None,
+        bool GbPages = true)
+    {
+        /// <summary>Smallest MAXPHYADDR the model accepts (SDM: at least 36 with PAE; KVM floors CPUID at 32).</summary>
+        public const int MinMaxPhyAddr = 32;
+
+        /// <summary>Largest MAXPHYADDR (SDM 4.1.4).</summary>
+        public const int MaxMaxPhyAddr = 52;
+
+        /// <summary>
+        /// Checks the configuration: MAXPHYADDR within [32, 52], memory a non-zero multiple of 4 KiB that fits
+        /// below 2^MAXPHYADDR. Returns null when valid, else a message naming the field.
+        /// </summary>
+        public string? Validate()
+        {
+            if (MaxPhyAddr < MinMaxPhyAddr || MaxPhyAddr > MaxMaxPhyAddr)
+            {
+                return $"maxPhyAddr: {MaxPhyAddr} is outside {MinMaxPhyAddr}..{MaxMaxPhyAddr}";
+            }
+
+            if (MemorySize == 0 || (MemorySize & 0xFFF) != 0)
+            {
+                return $"memorySize: 0x{MemorySize:x} is not a non-zero multiple of 4096";
+            }
+
+            if (MemorySize > (1UL << MaxPhyAddr))
+            {
+                return $"memorySize: 0x{MemorySize:x} does not fit below 2^{MaxPhyAddr} (MAXPHYADDR)";
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Outcome of a register write (MOV to CR, WRMSR, state load): ok, or the #GP the instruction would raise
+    /// with a reason that names the register (<c>"cr4: reserved bit 23 set"</c>).
+    /// </summary>
+    /// <param name="Ok">The write took effect.</param>
+    /// <param name="Error">Why it did not (null when <paramref name="Ok"/>).</param>
+    public readonly record struct RegisterWrite(bool Ok, string? Error)
+    {
+        /// <summary>A successful write.</summary>
+        public static RegisterWrite Success => new RegisterWrite(true, null);
+
+        /// <summary>A failed write (#GP) with its reason.</summary>
+        public static RegisterWrite Fail(string error) => new RegisterWrite(false, error);
+
+        /// <inheritdoc/>
+        public override string ToString() => Ok ? "ok" : "#GP: " + Error;
+    }
+}

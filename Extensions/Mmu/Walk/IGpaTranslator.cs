@@ -1,0 +1,33 @@
+using System.Runtime.CompilerServices;
+
+namespace Workbench.Mmu.Walk
+{
+    /// <summary>
+    /// The 2-D step of a walk, KVM's <c>kvm_translate_gpa(vcpu, mmu, gpa, access, exception)</c>: every table GPA
+    /// (access = W|U|GUEST_PAGE) and the final GPA (access = the request | GUEST_FINAL) pass through it. It is the
+    /// identity unless the walker is the nested (L2) one, where it runs the L1 EPT/NPT walk
+    /// (<c>translate_nested_gpa</c>). Implement it as a struct so the walker specialises and the identity is free.
+    /// </summary>
+    public interface IGpaTranslator
+    {
+        /// <summary>
+        /// Translates <paramref name="gpa"/>; on failure returns false and sets <paramref name="fault"/> to the outer
+        /// fault (usually <see cref="WalkOutcome.VmExit"/>), which ends the whole walk (KVM returns 0 keeping the
+        /// nested walker's fault).
+        /// </summary>
+        bool TryTranslate(ulong gpa, ulong access, out ulong realGpa, out WalkResult fault);
+    }
+
+    /// <summary>The 1-D case: GPA = real GPA, never fails (KVM <c>kvm_translate_gpa</c> when the MMU is not nested).</summary>
+    public struct IdentityGpaTranslator : IGpaTranslator
+    {
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly bool TryTranslate(ulong gpa, ulong access, out ulong realGpa, out WalkResult fault)
+        {
+            realGpa = gpa;
+            fault = default;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,282 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Workbench.Interactive;
+
+/// <summary>
+/// Inserts <c>ScriptInterrupt.Check(kernelId);</c> at the start of every loop body and before every <c>goto</c>,
+/// and <c>ScriptInterrupt.Enter(kernelId);</c> at the start of every method, accessor, operator, constructor,
+/// local function and block-bodied lambda, so that a runaway cell notices <see cref="Kernel.Interrupt"/> within
+/// one iteration or one call, and runaway recursion fails instead of overflowing the stack.
+/// </summary>
+/// <remarks>
+/// The rewrite never adds or removes a line break: the inserted code goes on existing lines and every piece of
+/// trivia is kept, so runtime stack traces of the rewritten code report the line numbers of the user's cell.
+/// Expression-bodied lambdas are left alone: wrapping them in a block would change their type inference (and
+/// break expression trees), and they cannot loop by themselves; the methods they call are instrumented.
+/// </remarks>
+internal sealed class InterruptRewriter : CSharpSyntaxRewriter
+{
+    private readonly StatementSyntax _check;
+    private readonly StatementSyntax _enter;
+
+    /// <summary>Creates a rewriter whose checks name the given kernel.</summary>
+    public InterruptRewriter(int kernelId)
+    {
+        _check = SyntaxFactory.ParseStatement($"global::Workbench.Interactive.ScriptInterrupt.Check({kernelId});");
+        _enter = SyntaxFactory.ParseStatement($"global::Workbench.Interactive.ScriptInterrupt.Enter({kernelId});");
+    }
+
+    /// <summary>True when <paramref name="root"/> contains anything this rewriter would instrument.</summary>
+    public static bool NeedsRewrite(SyntaxNode root)
+    {
+        foreach (SyntaxNode node in root.DescendantNodes())
+        {
+            switch (node)
+            {
+                case WhileStatementSyntax:
+                case DoStatementSyntax:
+                case ForStatementSyntax:
+                case CommonForEachStatementSyntax:
+                case GotoStatementSyntax:
+                case BaseMethodDeclarationSyntax:
+                case AccessorDeclarationSyntax:
+                case LocalFunctionStatementSyntax:
+                case AnonymousFunctionExpressionSyntax { Block: not null }:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node)
+    {
+        var visited = (WhileStatementSyntax)base.VisitWhileStatement(node)!;
+        return visited.WithStatement(Prepend(visited.Statement));
+    }
+
+    public override SyntaxNode? VisitDoStatement(DoStatementSyntax node)
+    {
+        var visited = (DoStatementSyntax)base.VisitDoStatement(node)!;
+        return visited.WithStatement(Prepend(visited.Statement));
+    }
+
+    public override SyntaxNode? VisitForStatement(ForStatementSyntax node)
+    {
+        var visited = (ForStatementSyntax)base.VisitForStatement(node)!;
+        return visited.WithStatement(Prepend(visited.Statement));
+    }
+
+    public override SyntaxNode? VisitForEachStatement(ForEachStatementSyntax node)
+    {
+        var visited = (ForEachStatementSyntax)base.VisitForEachStatement(node)!;
+        return visited.WithStatement(Prepend(visited.Statement));
+    }
+
+    public override SyntaxNode? VisitForEachVariableStatement(ForEachVariableStatementSyntax node)
+    {
+        var visited = (ForEachVariableStatementSyntax)base.VisitForEachVariableStatement(node)!;
+        return visited.WithStatement(Prepend(visited.Statement));
+    }
+
+    public override SyntaxNode? VisitGotoStatement(GotoStatementSyntax node)
+    {
+        // The block takes over the statement's leading trivia so that indentation and comments stay in place.
+        BlockSyntax block = SyntaxFactory.Block(_check, node.WithoutLeadingTrivia());
+        return block.WithLeadingTrivia(node.GetLeadingTrivia());
+    }
+
+    public override SyntaxNode? VisitMethodDeclaration(MethodDeclarationSyntax node)
+    {
+        var visited = (MethodDeclarationSyntax)base.VisitMethodDeclaration(node)!;
+        if (visited.Body is not null)
+        {
+            return visited.WithBody(PrependEnter(visited.Body));
+        }
+
+        if (visited.ExpressionBody is null)
+        {
+            return visited;
+        }
+
+        bool returnsValue = ReturnsValue(visited.ReturnType, visited.Modifiers);
+        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue);
+        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
+    }
+
+    public override SyntaxNode? VisitLocalFunctionStatement(LocalFunctionStatementSyntax node)
+    {
+        var visited = (LocalFunctionStatementSyntax)base.VisitLocalFunctionStatement(node)!;
+        if (visited.Body is not null)
+        {
+            return visited.WithBody(PrependEnter(visited.Body));
+        }
+
+        if (visited.ExpressionBody is null)
+        {
+            return visited;
+        }
+
+        bool returnsValue = ReturnsValue(visited.ReturnType, visited.Modifiers);
+        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue);
+        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
+    }
+
+    public override SyntaxNode? VisitConstructorDeclaration(ConstructorDeclarationSyntax node)
+    {
+        var visited = (ConstructorDeclarationSyntax)base.VisitConstructorDeclaration(node)!;
+        if (visited.Body is not null)
+        {
+            return visited.WithBody(PrependEnter(visited.Body));
+        }
+
+        if (visited.ExpressionBody is null)
+        {
+            return visited;
+        }
+
+        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue: false);
+        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
+    }
+
+    public override SyntaxNode? VisitDestructorDeclaration(DestructorDeclarationSyntax node)
+    {
+        var visited = (DestructorDeclarationSyntax)base.VisitDestructorDeclaration(node)!;
+        return visited.Body is not null ? visited.WithBody(PrependEnter(visited.Body)) : visited;
+    }
+
+    public override SyntaxNode? VisitOperatorDeclaration(OperatorDeclarationSyntax node)
+    {
+        var visited = (OperatorDeclarationSyntax)base.VisitOperatorDeclaration(node)!;
+        if (visited.Body is not null)
+        {
+            return visited.WithBody(PrependEnter(visited.Body));
+        }
+
+        if (visited.ExpressionBody is null)
+        {
+            return visited;
+        }
+
+        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue: true);
+        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
+    }
+
+    public override SyntaxNode? VisitConversionOperatorDeclaration(ConversionOperatorDeclarationSyntax node)
+    {
+        var visited = (ConversionOperatorDeclarationSyntax)base.VisitConversionOperatorDeclaration(node)!;
+        if (visited.Body is not null)
+        {
+            return visited.WithBody(PrependEnter(visited.Body));
+        }
+
+        if (visited.ExpressionBody is null)
+        {
+            return visited;
+        }
+
+        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue: true);
+        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
+    }
+
+    public override SyntaxNode? VisitAccessorDeclaration(AccessorDeclarationSyntax node)
+    {
+        var visited = (AccessorDeclarationSyntax)base.VisitAccessorDeclaration(node)!;
+        if (visited.Body is not null)
+        {
+            return visited.WithBody(PrependEnter(visited.Body));
+        }
+
+        if (visited.ExpressionBody is null)
+        {
+            // Auto-accessors (get; set;) have no body to instrument.
+            return visited;
+        }
+
+        bool returnsValue = visited.Keyword.IsKind(SyntaxKind.GetKeyword);
+        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue);
+        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
+    }
+
+    public override SyntaxNode? VisitParenthesizedLambdaExpression(ParenthesizedLambdaExpressionSyntax node)
+    {
+        var visited = (ParenthesizedLambdaExpressionSyntax)base.VisitParenthesizedLambdaExpression(node)!;
+        return visited.Block is not null ? visited.WithBlock(PrependEnter(visited.Block)) : visited;
+    }
+
+    public override SyntaxNode? VisitSimpleLambdaExpression(SimpleLambdaExpressionSyntax node)
+    {
+        var visited = (SimpleLambdaExpressionSyntax)base.VisitSimpleLambdaExpression(node)!;
+        return visited.Block is not null ? visited.WithBlock(PrependEnter(visited.Block)) : visited;
+    }
+
+    public override SyntaxNode? VisitAnonymousMethodExpression(AnonymousMethodExpressionSyntax node)
+    {
+        var visited = (AnonymousMethodExpressionSyntax)base.VisitAnonymousMethodExpression(node)!;
+        return visited.WithBlock(PrependEnter(visited.Block));
+    }
+
+    private BlockSyntax Prepend(BlockSyntax block) => block.WithStatements(block.Statements.Insert(0, _check));
+
+    private BlockSyntax PrependEnter(BlockSyntax block) => block.WithStatements(block.Statements.Insert(0, _enter));
+
+    private StatementSyntax Prepend(StatementSyntax statement)
+    {
+        if (statement is BlockSyntax block)
+        {
+            return Prepend(block);
+        }
+
+        // `while (x) y++;` becomes `while (x){Check(); y++;\n}`: the braces carry no line breaks.
+        return SyntaxFactory.Block(_check, statement);
+    }
+
+    /// <summary>Turns <c>=&gt; expr;</c> into <c>{ Check(); [return] expr; }</c> on the same lines.</summary>
+    private BlockSyntax ToBlock(ArrowExpressionClauseSyntax arrow, SyntaxToken semicolon, bool returnsValue)
+    {
+        ExpressionSyntax expression = arrow.Expression;
+        SyntaxToken statementSemicolon = SyntaxFactory.Token(SyntaxKind.SemicolonToken);
+        StatementSyntax statement = returnsValue
+            ? SyntaxFactory.ReturnStatement(
+                SyntaxFactory.Token(SyntaxKind.ReturnKeyword).WithTrailingTrivia(SyntaxFactory.Space),
+                expression,
+                statementSemicolon)
+            : SyntaxFactory.ExpressionStatement(expression, statementSemicolon);
+
+        SyntaxToken open = SyntaxFactory.Token(SyntaxKind.OpenBraceToken)
+            .WithLeadingTrivia(arrow.ArrowToken.LeadingTrivia)
+            .WithTrailingTrivia(arrow.ArrowToken.TrailingTrivia);
+        SyntaxToken close = SyntaxFactory.Token(SyntaxKind.CloseBraceToken)
+            .WithLeadingTrivia(semicolon.LeadingTrivia)
+            .WithTrailingTrivia(semicolon.TrailingTrivia);
+        return SyntaxFactory.Block(open, SyntaxFactory.List(new[] { _enter, statement }), close);
+    }
+
+    /// <summary>
+    /// Decides syntactically whether an expression body is a value (<c>return expr;</c>) or a statement:
+    /// <c>void</c>, and <c>async</c> methods returning non-generic <c>Task</c>/<c>ValueTask</c>, are statements.
+    /// </summary>
+    private static bool ReturnsValue(TypeSyntax returnType, SyntaxTokenList modifiers)
+    {
+        if (returnType is PredefinedTypeSyntax predefined && predefined.Keyword.IsKind(SyntaxKind.VoidKeyword))
+        {
+            return false;
+        }
+
+        if (modifiers.Any(SyntaxKind.AsyncKeyword))
+        {
+            string name = returnType switch
+            {
+                IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                QualifiedNameSyntax { Right: IdentifierNameSyntax right } => right.Identifier.ValueText,
+                AliasQualifiedNameSyntax { Name: IdentifierNameSyntax aliased } => aliased.Identifier.ValueText,
+                _ => string.Empty,
+            };
+            return name is not ("Task" or "ValueTask");
+        }
+
+        return true;
+    }
+}
