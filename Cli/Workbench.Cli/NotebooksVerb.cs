@@ -22,6 +22,9 @@ public sealed class NotebooksVerb : ICliVerb
         + "  --out DIR        where executed notebooks and reports go\n"
         + "  --timeout S      per-cell time limit in seconds (default 120)\n"
         + "  --check          afterwards, open each report in headless Chromium and check every chart is drawn\n"
+        + "  --embed-plotly every|first\n"
+        + "                   plotly.js (4.8 MB) in every chart output (default: each output draws on its own)\n"
+        + "                   or only in a notebook's first chart (small files; reports still draw in page order)\n"
         + "  Environment: WORKBENCH_PYTHON (default /usr/bin/python3: the python3 on PATH may lack Jupyter).";
 
     /// <inheritdoc/>
@@ -37,6 +40,7 @@ public sealed class NotebooksVerb : ICliVerb
         string? outArgument = null;
         var cellTimeout = 120;
         var check = false;
+        var embed = "every";
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -60,6 +64,9 @@ public sealed class NotebooksVerb : ICliVerb
                     break;
                 case "--check":
                     check = true;
+                    break;
+                case "--embed-plotly" when i + 1 < args.Length && args[i + 1] is "every" or "first":
+                    embed = args[++i];
                     break;
                 default:
                     Console.Error.WriteLine($"notebooks: unexpected argument '{args[i]}'.");
@@ -93,7 +100,7 @@ public sealed class NotebooksVerb : ICliVerb
         Directory.CreateDirectory(outDirectory);
         var python = Environment.GetEnvironmentVariable("WORKBENCH_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
 
-        var jupyter = PrepareJupyter(root, python);
+        var jupyter = PrepareJupyter(root, python, embed);
         if (jupyter is null)
         {
             return 1;
@@ -120,7 +127,9 @@ public sealed class NotebooksVerb : ICliVerb
             }
         }
 
-        Console.WriteLine($"notebooks: {selected.Count - failed} of {selected.Count} notebooks OK; reports in {Path.GetRelativePath(Directory.GetCurrentDirectory(), outDirectory)}");
+        var shownOut = Path.GetRelativePath(Directory.GetCurrentDirectory(), outDirectory);
+        shownOut = shownOut.StartsWith("..", StringComparison.Ordinal) ? outDirectory : shownOut;
+        Console.WriteLine($"notebooks: {selected.Count - failed} of {selected.Count} notebooks OK; reports in {shownOut}");
         var exitCode = failed == 0 ? 0 : 1;
         if (check && reports.Count > 0)
         {
@@ -186,7 +195,7 @@ public sealed class NotebooksVerb : ICliVerb
     /// Checks that Python has the Jupyter tools, and installs our kernelspec into <c>out/jupyter</c> by running
     /// this program's own <c>kernel install</c> verb (so the spec points at this very build).
     /// </summary>
-    private static NotebooksJupyter? PrepareJupyter(string root, string python)
+    private static NotebooksJupyter? PrepareJupyter(string root, string python, string embed)
     {
         var jupyterDirectory = Path.Combine(root, "out", "jupyter");
         var environment = NotebooksJupyter.Environment(jupyterDirectory);
@@ -229,7 +238,12 @@ public sealed class NotebooksVerb : ICliVerb
         }
 
         Console.WriteLine($"notebooks: kernel '{KernelName}' installed in {Path.GetRelativePath(root, jupyterPath)}; python {python}");
-        return new NotebooksJupyter(jupyterDirectory, NotebooksJupyter.Environment(jupyterDirectory, jupyterPath));
+        var processEnvironment = new Dictionary<string, string?>(NotebooksJupyter.Environment(jupyterDirectory, jupyterPath), StringComparer.Ordinal)
+        {
+            // Inherited by the kernel through nbclient; read by Workbench.Charts' PlotlyLibrary.
+            ["WORKBENCH_PLOTLY_EMBED"] = embed,
+        };
+        return new NotebooksJupyter(jupyterDirectory, processEnvironment);
     }
 
     private static int CheckReports(string root, string python, List<string> reports)

@@ -31,7 +31,7 @@ public class DirectiveTests
     }
 
     [Fact]
-    public async Task run_of_a_json_lines_file_displays_each_experiment_and_name_selects_one()
+    public async Task run_of_a_json_lines_file_displays_each_experiment_then_one_error_for_the_invalid_line()
     {
         MmuKernel kernel = await MmuKernel.CreateAsync();
         string batch = Repository.Experiment("batch.jsonl");
@@ -40,8 +40,10 @@ public class DirectiveTests
         Submission all = await kernel.SubmitAsync($"#!mmu-run {batch}");
         Submission one = await kernel.SubmitAsync($"#!mmu-run {batch} --name \"#PF not present, then fixed by the guest\"");
 
-        Assert.True(all.Succeeded, all.ToString());
+        // batch.jsonl carries a deliberately broken line (a misspelt field) to show how errors name the field.
         Assert.Equal(lines, all.Displays.Count);
+        ErrorProduced error = Assert.Single(all.Errors);
+        Assert.StartsWith("#!mmu-run: invalid experiment batch.jsonl:3: steps[0].gav: unknown field", error.Message);
         Assert.True(one.Succeeded, one.ToString());
         Assert.Contains("#PF not present", Assert.Single(one.Displays).FormattedValues["text/html"]);
     }
@@ -57,6 +59,17 @@ public class DirectiveTests
         Assert.Contains("no-such-experiment.json", error.Message);
         Assert.StartsWith("#!mmu-run:", error.Message);
         Assert.Empty(cell.Displays);
+    }
+
+    [Fact]
+    public async Task endless_file_is_one_error_not_a_hang()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        Submission cell = await kernel.SubmitAsync("#!mmu-run /dev/zero");
+
+        ErrorProduced error = Assert.Single(cell.Errors);
+        Assert.Equal("FileError", error.Name);
+        Assert.Contains("larger than 16 MiB", error.Message);
     }
 
     [Fact]

@@ -118,6 +118,9 @@ public class FormatterGoldenTests
         Assert.StartsWith(" 1 R     L4 0x1000", Formatter.ToDisplayString(trace));
         Assert.Contains("4-level paging", Formatter.ToDisplayString(vm.Vcpu));
         Assert.Contains("user write", Formatter.ToDisplayString(vm.Vcpu.WalkFormat));
+        var traced = (AccessResult)ExperimentFiles.Run(Repository.Experiment("first-walk-4level.json"), trace: true)[0].Result.Steps[0];
+        Assert.Contains("A 0→1", Formatter.ToDisplayString(traced.Trace));
+        Assert.Contains("walk trace: 4 page-table reads", Formatter.ToDisplayString(traced.Trace, Formatter.HtmlMimeType));
         IReadOnlyDictionary<string, string> bundle = Formatter.ToFormattedValues(fault);
         Assert.Equal(new[] { "text/html", "text/plain" }, bundle.Keys.Order());
     }

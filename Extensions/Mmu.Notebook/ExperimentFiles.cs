@@ -11,6 +11,9 @@ public static class ExperimentFiles
     /// <summary>The folder of example experiments, relative to the repository root.</summary>
     public const string DatasetFolder = "datasets/experiments";
 
+    /// <summary>Largest file read (16 MiB): far above any experiment, and it keeps a device or a log from filling memory.</summary>
+    public const int MaxFileBytes = 16 << 20;
+
     /// <summary>
     /// The full path of <paramref name="path"/>: as given (absolute, or relative to the current directory, which
     /// is the notebook's folder under Jupyter), else relative to the nearest <c>datasets/experiments</c> folder
@@ -53,12 +56,12 @@ public static class ExperimentFiles
     /// <param name="trace">Record every page-table read and A/D write of each access.</param>
     /// <param name="name">Run only the experiments with this <c>"name"</c> (case-insensitive); null runs all.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="IOException">The file cannot be read, or is larger than <see cref="MaxFileBytes"/>.</exception>
     /// <exception cref="ArgumentException">No experiment of the file has the given <paramref name="name"/>.</exception>
     public static IReadOnlyList<ExperimentRun> Run(string path, bool trace = false, string? name = null)
     {
         string fullPath = Resolve(path);
-        string text = File.ReadAllText(fullPath);
+        string text = ReadLimited(fullPath);
         string fileName = Path.GetFileName(fullPath);
         var options = new RunOptions(Trace: trace);
         var parsed = new List<(string Source, Experiment? Experiment, ExperimentFormatException? Error)>();
@@ -84,7 +87,8 @@ public static class ExperimentFiles
             if (selected.Count == 0)
             {
                 string names = string.Join("; ", parsed.Select(p => p.Experiment?.Name ?? p.Error?.ExperimentName ?? "(unnamed)").Distinct().Select(n => $"'{n}'"));
-                throw new ArgumentException($"--name: no experiment named '{name}' in {fileName} (it has: {names}).", nameof(name));
+                // No parameter name: the message is shown to notebook users as is, without " (Parameter 'name')".
+                throw new ArgumentException($"--name: no experiment named '{name}' in {fileName} (it has: {names}).");
             }
 
             parsed = selected;
@@ -130,6 +134,27 @@ public static class ExperimentFiles
         }
 
         return null;
+    }
+
+    private static string ReadLimited(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > MaxFileBytes)
+            {
+                throw new IOException($"the file is larger than {MaxFileBytes >> 20} MiB; experiment files are small JSON documents.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        buffer.Position = 0;
+        using var reader = new StreamReader(buffer, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
     }
 
     private static (string Source, Experiment? Experiment, ExperimentFormatException? Error) Parse(string source, string json, int line)

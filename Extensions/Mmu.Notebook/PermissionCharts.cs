@@ -62,9 +62,9 @@ public static class PermissionCharts
             {
                 Title = title ?? "Permission table",
                 Height = 520,
-                XAxis = { Title = "page rights (U W X)", Type = "category", Extra = { ["side"] = "top" } },
+                XAxis = { Title = "page rights (U W X)", Type = "category" },
                 YAxis = { Title = "access (pfec index)", Type = "category", AutoRange = "reversed", AutoMargin = true },
-                Margin = { Top = 90, Left = 260 },
+                Margin = { Top = 50, Left = 260 },
             },
         };
     }

@@ -43,8 +43,14 @@ public static class PlotlyLibrary
     private static string? s_loadedScript;
     private static bool s_embeddedOnce;
 
-    /// <summary>Which chart outputs carry the library; <see cref="PlotlyEmbedMode.EveryChart"/> unless changed.</summary>
-    public static PlotlyEmbedMode EmbedMode { get; set; } = PlotlyEmbedMode.EveryChart;
+    /// <summary>Environment variable that sets the initial <see cref="EmbedMode"/>: <c>every</c> (default) or <c>first</c>.</summary>
+    public const string EmbedModeVariable = "WORKBENCH_PLOTLY_EMBED";
+
+    /// <summary>
+    /// Which chart outputs carry the library: <see cref="PlotlyEmbedMode.EveryChart"/> unless changed here or
+    /// by <see cref="EmbedModeVariable"/> (how <c>./workbench notebooks --embed-plotly first</c> reaches the kernel).
+    /// </summary>
+    public static PlotlyEmbedMode EmbedMode { get; set; } = ParseEmbedMode(Environment.GetEnvironmentVariable(EmbedModeVariable));
 
     /// <summary>
     /// A plotly.min.js to use instead of searching; <c>null</c> (default) searches
@@ -115,6 +121,14 @@ public static class PlotlyLibrary
         {
             s_embeddedOnce = false;
         }
+    }
+
+    /// <summary>Reads <see cref="EmbedModeVariable"/>'s value; anything but <c>first</c> means <see cref="PlotlyEmbedMode.EveryChart"/>.</summary>
+    internal static PlotlyEmbedMode ParseEmbedMode(string? value)
+    {
+        return string.Equals(value?.Trim(), "first", StringComparison.OrdinalIgnoreCase)
+            ? PlotlyEmbedMode.FirstChartOnly
+            : PlotlyEmbedMode.EveryChart;
     }
 
     /// <summary>Rewrites the few sequences that would end or confuse an inline <c>&lt;script&gt;</c> element.</summary>

@@ -9,6 +9,11 @@ namespace Workbench.Interactive;
 /// </summary>
 internal static partial class ExceptionFormatter
 {
+    private const int MaxFrames = 40;
+
+    /// <summary>The inserted interrupt checks are the kernel's, not the user's, even though they throw.</summary>
+    private const string InterruptCheckPrefix = "Workbench.Interactive.ScriptInterrupt.";
+
     private static readonly string[] s_plumbingPrefixes =
     {
         "System.Runtime.CompilerServices.",
@@ -49,10 +54,13 @@ internal static partial class ExceptionFormatter
         }
 
         int lastUser = frames.FindLastIndex(IsUserFrame);
+        string? previous = null;
+        int repeats = 0;
+        int shown = 0;
         for (int i = 0; i < frames.Count; i++)
         {
             string frame = frames[i];
-            if (IsPlumbing(frame))
+            if (IsPlumbing(frame) || frame.StartsWith(InterruptCheckPrefix, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -69,10 +77,37 @@ internal static partial class ExceptionFormatter
                 continue;
             }
 
-            lines.Add("   at " + (user ? Prettify(frame) : frame));
+            string line = "   at " + (user ? Prettify(frame) : frame);
+            if (line == previous)
+            {
+                // Deep recursion would otherwise print thousands of identical lines.
+                repeats++;
+                continue;
+            }
+
+            FlushRepeats(lines, ref repeats);
+            if (shown == MaxFrames)
+            {
+                lines.Add("   ... (more frames)");
+                return lines;
+            }
+
+            lines.Add(line);
+            previous = line;
+            shown++;
         }
 
+        FlushRepeats(lines, ref repeats);
         return lines;
+    }
+
+    private static void FlushRepeats(List<string> lines, ref int repeats)
+    {
+        if (repeats > 0)
+        {
+            lines.Add($"   ... (the frame above repeated {repeats} more time{(repeats == 1 ? string.Empty : "s")})");
+            repeats = 0;
+        }
     }
 
     private static bool IsUserFrame(string frame) => frame.StartsWith("Submission#", StringComparison.Ordinal);

@@ -24,9 +24,17 @@ public partial class Kernel
         "void", "volatile", "when", "where", "while", "yield",
     };
 
-    private static readonly SymbolDisplayFormat s_signatureFormat = SymbolDisplayFormat.CSharpErrorMessageFormat
-        .AddMemberOptions(SymbolDisplayMemberOptions.IncludeType | SymbolDisplayMemberOptions.IncludeParameters | SymbolDisplayMemberOptions.IncludeContainingType)
-        .AddParameterOptions(SymbolDisplayParameterOptions.IncludeName | SymbolDisplayParameterOptions.IncludeDefaultValue);
+    private static readonly SymbolDisplayFormat s_signatureFormat = new(
+        globalNamespaceStyle: SymbolDisplayGlobalNamespaceStyle.Omitted,
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters | SymbolDisplayGenericsOptions.IncludeTypeConstraints,
+        memberOptions: SymbolDisplayMemberOptions.IncludeType | SymbolDisplayMemberOptions.IncludeParameters |
+            SymbolDisplayMemberOptions.IncludeContainingType | SymbolDisplayMemberOptions.IncludeRef | SymbolDisplayMemberOptions.IncludeConstantValue,
+        parameterOptions: SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeName |
+            SymbolDisplayParameterOptions.IncludeDefaultValue | SymbolDisplayParameterOptions.IncludeParamsRefOut | SymbolDisplayParameterOptions.IncludeExtensionThis,
+        propertyStyle: SymbolDisplayPropertyStyle.ShowReadWriteDescriptor,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier |
+            SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
 
     /// <summary>
     /// Completions at <paramref name="cursorPosition"/> (a UTF-16 index): directive and parameter names (and
@@ -452,7 +460,7 @@ public partial class Kernel
         if (symbol is IFieldSymbol { ContainingType.IsScriptClass: true } or IFieldSymbol { ContainingType.TypeKind: TypeKind.Submission } or ILocalSymbol or IParameterSymbol)
         {
             ITypeSymbol? type = (symbol as IFieldSymbol)?.Type ?? (symbol as ILocalSymbol)?.Type ?? (symbol as IParameterSymbol)?.Type;
-            display = $"{type?.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)} {symbol.Name}";
+            display = $"{type?.ToDisplayString(s_signatureFormat)} {symbol.Name}";
         }
 
         return $"({kind}) {display}";

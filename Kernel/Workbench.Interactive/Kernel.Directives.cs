@@ -47,7 +47,8 @@ public partial class Kernel
             directive.NormalizeTopLevelName();
         }
 
-        ValidateDirective(directive, commandType, includeSubcommands: !isSubcommand);
+        // Subcommands are checked when invoked: one may be registered later with a command type of its own.
+        ValidateDirective(directive, commandType);
         var registration = new DirectiveRegistration(directive, commandType, (command, context) => handler((TCommand)command, context));
         lock (_directives)
         {
@@ -68,20 +69,9 @@ public partial class Kernel
         }
     }
 
-    private static void ValidateDirective(KernelActionDirective directive, Type commandType, bool includeSubcommands)
+    private static void ValidateDirective(KernelActionDirective directive, Type commandType)
     {
-        IEnumerable<KernelDirectiveParameter> parameters = directive.Parameters;
-        if (includeSubcommands)
-        {
-            parameters = parameters.Concat(directive.Subcommands.SelectMany(s => s.Parameters));
-        }
-
-        if (directive.Parent is not null)
-        {
-            parameters = parameters.Concat(directive.Parent.Parameters);
-        }
-
-        foreach (KernelDirectiveParameter parameter in parameters)
+        foreach (KernelDirectiveParameter parameter in directive.Parameters)
         {
             PropertyInfo? property = DirectiveParser.FindProperty(commandType, parameter.Name);
             if (property is null)

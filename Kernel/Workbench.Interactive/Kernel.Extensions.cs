@@ -87,6 +87,7 @@ public partial class Kernel
 
         string fullPath = Path.GetFullPath(path, _workingDirectory);
         string[] files;
+        bool singleFile = false;
         if (Directory.Exists(fullPath))
         {
             string packaged = Path.Combine(fullPath, "interactive-extensions", "dotnet");
@@ -100,6 +101,7 @@ public partial class Kernel
         else if (File.Exists(fullPath))
         {
             files = new[] { fullPath };
+            singleFile = true;
         }
         else
         {
@@ -116,7 +118,7 @@ public partial class Kernel
             }
             catch (Exception exception) when (exception is BadImageFormatException or FileLoadException or FileNotFoundException)
             {
-                if (files.Length == 1)
+                if (singleFile)
                 {
                     return Fail(context, file, $"it is not a loadable .NET assembly ({exception.Message}).");
                 }

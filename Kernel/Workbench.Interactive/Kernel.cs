@@ -26,7 +26,7 @@ public partial class Kernel
     internal static TimeSpan AbandonTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Stack of a cell thread: deep (but finite) recursion in notebooks is common.</summary>
-    private const int CellThreadStackSize = 16 * 1024 * 1024;
+    private const int CellThreadStackSize = 4 * 1024 * 1024;
 
     private static int s_nextId;
 
@@ -89,7 +89,7 @@ public partial class Kernel
             .WithEmitDebugInformation(true)
             .WithFileEncoding(Encoding.UTF8)
             .WithAllowUnsafe(true)
-            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(workingDirectory).WithSearchPaths(workingDirectory))
+            .WithMetadataResolver(new KernelMetadataResolver(workingDirectory, DefaultReferences.Get()))
             .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(workingDirectory).WithSearchPaths(workingDirectory));
         return new Kernel(options, workingDirectory);
     }
@@ -300,7 +300,9 @@ public partial class Kernel
 
             ScriptState<object> state = await cell.Script.RunFromAsync(previous, _ => true, CancellationToken.None).ConfigureAwait(false);
             IReadOnlyDictionary<string, string>? returned = null;
-            if (state.Exception is null && cell.HasValue)
+            // display(...) returns its DisplayedValue so that it can be updated; as a cell's last line it was
+            // already shown, so it is not shown a second time as the cell's result.
+            if (state.Exception is null && cell.HasValue && state.ReturnValue is not DisplayedValue)
             {
                 returned = Formatter.ToFormattedValues(state.ReturnValue);
             }

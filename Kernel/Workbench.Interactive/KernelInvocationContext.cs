@@ -234,6 +234,10 @@ public sealed class KernelInvocationContext
 
     private void Deliver(KernelEvent kernelEvent)
     {
+        // The listener runs outside the submission: whatever it writes to the console (a host's logging) must go to
+        // the real console, not back into this context, where it would come round to the listener again.
+        KernelInvocationContext? previous = s_current.Value;
+        s_current.Value = null;
         try
         {
             _onEvent(kernelEvent);
@@ -242,6 +246,10 @@ public sealed class KernelInvocationContext
         {
             // A failing listener (e.g. a closed socket) must not turn into an exception inside the user's code
             // or kill the kernel; the event is lost, which is all that can be done for it.
+        }
+        finally
+        {
+            s_current.Value = previous;
         }
     }
 }

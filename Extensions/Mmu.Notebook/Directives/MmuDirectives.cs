@@ -80,7 +80,7 @@ public static class MmuDirectives
         }
         catch (ArgumentException badName)
         {
-            Fail(context, "DirectiveError", $"{RunName}: {badName.Message.Split(" (Parameter", 2)[0]}");
+            Fail(context, "DirectiveError", $"{RunName}: {badName.Message}");
             return Task.CompletedTask;
         }
 

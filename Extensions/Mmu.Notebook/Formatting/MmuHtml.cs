@@ -252,13 +252,23 @@ public static class MmuHtml
 
     private static HtmlElement StepTable(Experiment? experiment, ExperimentResult result)
     {
-        var table = new HtmlTable("#", "step", "result");
+        // Without the experiment only the outcomes are known, so the step column is left out.
+        var table = experiment is null ? new HtmlTable("#", "result") : new HtmlTable("#", "step", "result");
         for (int i = 0; i < result.Steps.Length; i++)
         {
-            ExperimentStep? step = experiment is not null && i < experiment.Steps.Length ? experiment.Steps[i] : null;
             StepResult outcome = result.Steps[i];
             bool fault = outcome is AccessResult { Walk.IsOk: false } or GeneralProtectionResult;
-            table.AddStyledRow(fault ? HighlightRow : null, null, i.ToString(CultureInfo.InvariantCulture), step is null ? Faint("?") : Code(MmuText.Describe(step)), StepOutcome(outcome));
+            string index = i.ToString(CultureInfo.InvariantCulture);
+            if (experiment is null)
+            {
+                table.AddStyledRow(fault ? HighlightRow : null, null, index, StepOutcome(outcome));
+            }
+            else
+            {
+                HtmlNode step = i < experiment.Steps.Length ? Code(MmuText.Describe(experiment.Steps[i])) : Faint("?");
+                table.AddStyledRow(fault ? HighlightRow : null, null, index, step, StepOutcome(outcome));
+            }
+
             if (outcome is AccessResult { Trace.IsDefaultOrEmpty: false } traced)
             {
                 table.AddSpanningRow(WalkTrace(traced.Trace));

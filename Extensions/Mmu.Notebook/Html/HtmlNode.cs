@@ -19,9 +19,6 @@ public abstract class HtmlNode
         WriteTo(writer);
         return writer.ToString();
     }
-
-    /// <summary>Text becomes an encoded text node.</summary>
-    public static implicit operator HtmlNode(string text) => new HtmlText(text);
 }
 
 /// <summary>Plain text, HTML-encoded when written.</summary>
@@ -77,9 +74,6 @@ public sealed class HtmlElement : HtmlNode
 
         return this;
     }
-
-    /// <summary>Sets the <c>style</c> attribute; returns this element.</summary>
-    public HtmlElement Style(string? css) => Attr("style", css);
 
     /// <summary>Sets the <c>class</c> attribute; returns this element.</summary>
     public HtmlElement Class(string? names) => Attr("class", names);
@@ -168,39 +162,4 @@ public sealed class HtmlRaw : HtmlNode
 
     /// <inheritdoc/>
     public override void WriteTo(TextWriter writer) => writer.Write(Markup);
-}
-
-/// <summary>Several nodes written one after the other, without a wrapping element.</summary>
-public sealed class HtmlFragment : HtmlNode
-{
-    private readonly List<HtmlNode> _nodes = new();
-
-    /// <summary>Creates a fragment of nodes or strings.</summary>
-    public HtmlFragment(params HtmlNode?[] nodes)
-    {
-        foreach (HtmlNode? node in nodes)
-        {
-            Add(node);
-        }
-    }
-
-    /// <summary>Appends a node (null is skipped); returns this fragment.</summary>
-    public HtmlFragment Add(HtmlNode? node)
-    {
-        if (node is not null)
-        {
-            _nodes.Add(node);
-        }
-
-        return this;
-    }
-
-    /// <inheritdoc/>
-    public override void WriteTo(TextWriter writer)
-    {
-        foreach (HtmlNode node in _nodes)
-        {
-            node.WriteTo(writer);
-        }
-    }
 }

@@ -28,10 +28,10 @@ public sealed class ExperimentParserTests
         // vm.
         { "{" + Format + ", \"vm\": {\"vendor\": \"arm\"}}", "vm.vendor: \"arm\" is not one of \"intel\", \"amd\"" },
         { "{" + Format + ", \"vm\": {\"vendor\": \"Intel\"}}", "vm.vendor: \"Intel\" is not one of \"intel\", \"amd\"" },
-        { "{" + Format + ", \"vm\": {\"maxphyaddr\": 60}}", "vm.maxphyaddr: 60 is out of range (32..52)" },
+        { "{" + Format + ", \"vm\": {\"maxphyaddr\": 60}}", "vm.maxphyaddr: 60 is out of range (36..52)" },
         { "{" + Format + ", \"vm\": {\"maxphyaddr\": \"46\", \"memory\": \"64Q\"}}", "vm.memory: \"64Q\" is not a size (e.g. \"64M\", \"4G\", \"0x100000\", \"4096\")" },
         { "{" + Format + ", \"vm\": {\"memory\": \"6000\"}}", "vm.memory: 6000 is not a positive multiple of 4K" },
-        { "{" + Format + ", \"vm\": {\"maxphyaddr\": 32, \"memory\": \"8G\"}}", "vm.memory: 8G is more than MAXPHYADDR 32 can address (4G)" },
+        { "{" + Format + ", \"vm\": {\"maxphyaddr\": 36, \"memory\": \"128G\"}}", "vm.memory: 128G is more than MAXPHYADDR 36 can address (64G)" },
         { "{" + Format + ", \"vm\": {\"vendor\": \"amd\", \"tdp\": \"ept\"}}", "vm.tdp: ept needs vendor intel (AMD hosts use npt)" },
         { "{" + Format + ", \"vm\": {\"tdp\": \"npt\"}}", "vm.tdp: npt needs vendor amd (Intel hosts use ept)" },
         { "{" + Format + ", \"vm\": {\"tdp\": \"shadow\"}}", "vm.tdp: \"shadow\" is not one of \"none\", \"ept\", \"npt\"" },

@@ -31,7 +31,7 @@ public sealed class AccessCaseSpaceTests
         long count = 0;
         uint valid = ~invalid & (AccessCaseSpace.End - 1);
 
-        // Iterate the subsets of the valid bits (Gosper-free: the standard "next subset" step).
+        // Every subset of the valid bits in increasing order: (subset - valid) & valid is the next one.
         uint subset = 0;
         do
         {
@@ -74,8 +74,8 @@ public sealed class AccessCaseSpaceTests
     [Fact]
     public void First_cases_follow_access_c_bump_order()
     {
-        // Words 0..0x3f are PTE bits only: all legal except pte.nx (bit 4) without efer.nx is reserved but a
-        // single reserved bit is allowed, so the first 64 words are all legal.
+        // Words 0..0x3f set only PTE bits 0..5. pte.nx without efer.nx is a reserved bit, but one reserved bit
+        // alone is legal, so all 64 words are cases.
         var space = new AccessCaseSpace(52, pku: false);
         AccessCase[] first = space.Enumerate().Take(70).ToArray();
         for (int i = 0; i < 64; i++)

@@ -70,6 +70,19 @@ namespace Workbench.Mmu.Tests.Vcpu
             Assert.Equal(mode.RootLevel(), vm.Vcpu.Role.Level);
         }
 
+        [Theory]
+        [InlineData(46, 0x3FFF_FFFF_FFFFUL, true)]
+        [InlineData(46, 0x4000_0000_0000UL, false)]
+        [InlineData(36, 0xF_FFFF_FFFFUL, true)]
+        [InlineData(36, 0x10_0000_0000UL, false)]
+        public void A_GPA_is_legal_below_MAXPHYADDR_even_outside_memory(int maxPhyAddr, ulong gpa, bool legal)
+        {
+            Vm vm = Vm.Create(new VmConfig(MaxPhyAddr: maxPhyAddr));
+
+            Assert.Equal(legal, vm.IsLegalGpa(gpa));
+            Assert.False(vm.Memory.Contains(gpa, 1));
+        }
+
         [Fact]
         public void An_invalid_VM_configuration_is_a_caller_error()
         {

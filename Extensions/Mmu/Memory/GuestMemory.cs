@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -9,14 +10,17 @@ namespace Workbench.Mmu.Memory
     /// <remarks>
     /// <para>
     /// Pages are allocated on first write; reading a page that was never written gives zeros. Storage is a
-    /// three-level radix tree indexed by GPA bits, so a lookup is three array indexings and no hashing:
+    /// two-level directory indexed by GPA bits, so a lookup is two array indexings and no hashing (the walker's
+    /// hot path reads one u64 per level):
     /// <code>
-    ///  63        30 29      21 20      12 11        3 2   0
-    /// +------------+----------+----------+-----------+-----+
-    /// |  gigabyte  | 2M chunk |   page   | u64 index | byte|
-    /// +------------+----------+----------+-----------+-----+
-    ///    _regions    [512]      [512]      ulong[512]
+    ///  45            24 23              12 11         3 2   0
+    /// +----------------+------------------+------------+-----+
+    /// | region (16 MiB)|   page (4096)    | u64 index  | byte|
+    /// +----------------+------------------+------------+-----+
+    ///    _directory       ulong[]?[4096]    ulong[512]
     /// </code>
+    /// The directory has one slot per 16 MiB of memory; a 16 MiB region costs a 32 KiB array of page references
+    /// once any page in it is written.
     /// </para>
     /// <para>
     /// A GPA at or beyond <see cref="Size"/> has no backing: every accessor returns <c>false</c> (KVM: a gfn
@@ -24,22 +28,25 @@ namespace Workbench.Mmu.Memory
     /// for page-table reads, as <c>FNAME(walk_addr_generic)</c> does when <c>kvm_vcpu_gfn_to_hva_prot</c>
     /// returns an error hva.
     /// </para>
-    /// <para>Values are stored little-endian, as on x86.</para>
+    /// <para>Values are stored little-endian, as on x86. Not thread-safe: one vCPU (one thread) owns a VM's memory.</para>
     /// </remarks>
     public sealed class GuestMemory
     {
         /// <summary>Bytes in one guest page.</summary>
         public const int PageSize = 4096;
 
-        /// <summary>Largest supported size: 2^52 bytes, the architectural MAXPHYADDR limit (SDM 4.1.4).</summary>
-        public const ulong MaxSize = 1UL << 52;
+        /// <summary>
+        /// Largest supported size: 2^46 bytes (64 TiB). GPAs above memory still exist for the walker: a final GPA
+        /// outside memory is a successful translation (KVM would emulate MMIO); only page tables must be backed.
+        /// </summary>
+        public const ulong MaxSize = 1UL << 46;
 
-        private const int RegionShift = 30;
-        private const int ChunkShift = 21;
+        private const int RegionShift = 24;
         private const int PageShift = 12;
+        private const int PagesPerRegion = 1 << (RegionShift - PageShift);
         private const int IndexMask = 511;
 
-        private readonly ulong[]?[]?[]?[] _regions;
+        private readonly ulong[]?[]?[] _directory;
         private readonly ulong _size;
         private long _allocatedPages;
 
@@ -51,11 +58,11 @@ namespace Workbench.Mmu.Memory
             if (size == 0 || (size & (PageSize - 1)) != 0 || size > MaxSize)
             {
                 throw new ArgumentOutOfRangeException(nameof(size), size,
-                    "guest memory size must be a non-zero multiple of 4096 no larger than 2^52");
+                    "guest memory size must be a non-zero multiple of 4096 no larger than 2^46");
             }
 
             _size = size;
-            _regions = new ulong[]?[]?[]?[(int)((size + (1UL << RegionShift) - 1) >> RegionShift)];
+            _directory = new ulong[]?[]?[(int)((size + (1UL << RegionShift) - 1) >> RegionShift)];
         }
 
         /// <summary>Size in bytes; valid GPAs are [0, Size).</summary>
@@ -77,11 +84,30 @@ namespace Workbench.Mmu.Memory
             if ((gpa & 7) == 0 && gpa < _size)
             {
                 ulong[]? page = FindPage(gpa);
-                value = page is null ? 0 : page[(gpa >> 3) & IndexMask];
+                value = page is null ? 0 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (nint)((gpa >> 3) & IndexMask));
                 return true;
             }
 
             return TryReadU64Slow(gpa, out value);
+        }
+
+        /// <summary>
+        /// Reads the aligned u64 at <paramref name="gpa"/>, which the caller has checked is inside memory (the
+        /// walker's entry read: table bases are page-aligned and memory is a whole number of pages). Returning the
+        /// value instead of an <c>out</c> parameter keeps the entry in a register on the walk's critical path.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal ulong ReadAlignedU64(ulong gpa)
+        {
+            ulong[]? page = FindPage(gpa);
+            return page is null ? 0 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (nint)((gpa >> 3) & IndexMask));
+        }
+
+        /// <summary>Reads the aligned u32 at <paramref name="gpa"/>, which the caller has checked is inside memory.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal uint ReadAlignedU32(ulong gpa)
+        {
+            return (uint)(ReadAlignedU64(gpa & ~7UL) >> (int)((gpa & 4) << 3));
         }
 
         /// <summary>Writes a little-endian u64. Returns false (and writes nothing) when any byte is outside memory.</summary>
@@ -94,7 +120,7 @@ namespace Workbench.Mmu.Memory
             }
 
             Span<byte> bytes = stackalloc byte[8];
-            BinaryPrimitivesWriteU64(bytes, value);
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
             return TryWrite(gpa, bytes);
         }
 
@@ -117,7 +143,7 @@ namespace Workbench.Mmu.Memory
                 return false;
             }
 
-            value = (uint)bytes[0] | ((uint)bytes[1] << 8) | ((uint)bytes[2] << 16) | ((uint)bytes[3] << 24);
+            value = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
             return true;
         }
 
@@ -133,10 +159,7 @@ namespace Workbench.Mmu.Memory
             }
 
             Span<byte> bytes = stackalloc byte[4];
-            bytes[0] = (byte)value;
-            bytes[1] = (byte)(value >> 8);
-            bytes[2] = (byte)(value >> 16);
-            bytes[3] = (byte)(value >> 24);
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
             return TryWrite(gpa, bytes);
         }
 
@@ -208,7 +231,7 @@ namespace Workbench.Mmu.Memory
                 {
                     if (count == PageSize)
                     {
-                        _regions[gpa >> RegionShift]![(gpa >> ChunkShift) & IndexMask]![(gpa >> PageShift) & IndexMask] = null;
+                        _directory[gpa >> RegionShift]![(gpa >> PageShift) & (PagesPerRegion - 1)] = null;
                         _allocatedPages--;
                     }
                     else
@@ -226,28 +249,19 @@ namespace Workbench.Mmu.Memory
         /// <summary>GPAs of the pages that were written (allocated), ascending.</summary>
         public IEnumerable<ulong> AllocatedPageAddresses()
         {
-            for (int r = 0; r < _regions.Length; r++)
+            for (int r = 0; r < _directory.Length; r++)
             {
-                ulong[]?[]?[]? region = _regions[r];
+                ulong[]?[]? region = _directory[r];
                 if (region is null)
                 {
                     continue;
                 }
 
-                for (int c = 0; c < region.Length; c++)
+                for (int p = 0; p < region.Length; p++)
                 {
-                    ulong[]?[]? chunk = region[c];
-                    if (chunk is null)
+                    if (region[p] is not null)
                     {
-                        continue;
-                    }
-
-                    for (int p = 0; p < chunk.Length; p++)
-                    {
-                        if (chunk[p] is not null)
-                        {
-                            yield return ((ulong)r << RegionShift) | ((ulong)c << ChunkShift) | ((ulong)p << PageShift);
-                        }
+                        yield return ((ulong)r << RegionShift) | ((ulong)p << PageShift);
                     }
                 }
             }
@@ -256,24 +270,19 @@ namespace Workbench.Mmu.Memory
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private ulong[]? FindPage(ulong gpa)
         {
-            // Callers checked gpa < _size, so the region index is in range.
-            ulong[]?[]?[]? region = _regions[gpa >> RegionShift];
-            if (region is null)
-            {
-                return null;
-            }
-
-            ulong[]?[]? chunk = region[(gpa >> ChunkShift) & IndexMask];
-            return chunk?[(gpa >> PageShift) & IndexMask];
+            // Callers checked gpa < _size, so the directory index is in range; the page index is masked below 4096 and
+            // every region array has 4096 slots. Both lookups skip the bounds check on the walker's hot path.
+            ulong[]?[]? region = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_directory), (nint)(gpa >> RegionShift));
+            return region is null
+                ? null
+                : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(region), (nint)((gpa >> PageShift) & (PagesPerRegion - 1)));
         }
 
         private ulong[] GetOrAddPage(ulong gpa)
         {
-            ref ulong[]?[]?[]? region = ref _regions[gpa >> RegionShift];
-            region ??= new ulong[]?[]?[512];
-            ref ulong[]?[]? chunk = ref region[(gpa >> ChunkShift) & IndexMask];
-            chunk ??= new ulong[]?[512];
-            ref ulong[]? page = ref chunk[(gpa >> PageShift) & IndexMask];
+            ref ulong[]?[]? region = ref _directory[gpa >> RegionShift];
+            region ??= new ulong[]?[PagesPerRegion];
+            ref ulong[]? page = ref region[(gpa >> PageShift) & (PagesPerRegion - 1)];
             if (page is null)
             {
                 page = new ulong[PageSize / sizeof(ulong)];
@@ -292,13 +301,8 @@ namespace Workbench.Mmu.Memory
                 return false;
             }
 
-            value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            value = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
             return true;
-        }
-
-        private static void BinaryPrimitivesWriteU64(Span<byte> bytes, ulong value)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
         }
     }
 }

@@ -64,8 +64,11 @@ namespace Workbench.Mmu.Paging
         /// <summary>Bytes mapped by a leaf at <paramref name="level"/>.</summary>
         static abstract ulong PageSize(int level);
 
-        /// <summary>Reads one entry (4 or 8 bytes, zero-extended). False when the GPA has no memory.</summary>
-        static abstract bool TryReadEntry(GuestMemory memory, ulong gpa, out ulong gpte);
+        /// <summary>
+        /// Reads one entry (4 or 8 bytes, zero-extended). The caller guarantees <paramref name="gpa"/> is inside
+        /// memory; entries are naturally aligned, so the whole entry is.
+        /// </summary>
+        static abstract ulong ReadEntry(GuestMemory memory, ulong gpa);
 
         /// <summary>Writes one entry back (A/D update).</summary>
         static abstract bool TryWriteEntry(GuestMemory memory, ulong gpa, ulong gpte);

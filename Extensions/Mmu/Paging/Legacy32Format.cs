@@ -75,12 +75,7 @@ namespace Workbench.Mmu.Paging
 
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool TryReadEntry(GuestMemory memory, ulong gpa, out ulong gpte)
-        {
-            bool ok = memory.TryReadU32(gpa, out uint value);
-            gpte = value;
-            return ok;
-        }
+        public static ulong ReadEntry(GuestMemory memory, ulong gpa) => memory.ReadAlignedU32(gpa);
 
         /// <inheritdoc/>
         public static bool TryWriteEntry(GuestMemory memory, ulong gpa, ulong gpte) => memory.TryWriteU32(gpa, (uint)gpte);

@@ -39,11 +39,7 @@ namespace Workbench.Mmu.Paging
         public static ulong PageSize(int level) => 4096;
 
         /// <inheritdoc/>
-        public static bool TryReadEntry(GuestMemory memory, ulong gpa, out ulong gpte)
-        {
-            gpte = 0;
-            return false;
-        }
+        public static ulong ReadEntry(GuestMemory memory, ulong gpa) => 0;
 
         /// <inheritdoc/>
         public static bool TryWriteEntry(GuestMemory memory, ulong gpa, ulong gpte) => false;

@@ -63,7 +63,7 @@ namespace Workbench.Mmu.Paging
 
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool TryReadEntry(GuestMemory memory, ulong gpa, out ulong gpte) => memory.TryReadU64(gpa, out gpte);
+        public static ulong ReadEntry(GuestMemory memory, ulong gpa) => memory.ReadAlignedU64(gpa);
 
         /// <inheritdoc/>
         public static bool TryWriteEntry(GuestMemory memory, ulong gpa, ulong gpte) => memory.TryWriteU64(gpa, gpte);

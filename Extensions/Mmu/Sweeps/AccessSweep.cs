@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Workbench.Mmu.Arch;
 using Workbench.Mmu.Memory;
 using Workbench.Mmu.Walk;
 
@@ -21,7 +20,6 @@ public sealed class AccessSweep
     private const int ProgressCheckInterval = 4096;
     private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly Vm _vm;
     private readonly Vcpu _vcpu;
     private readonly GuestMemory _memory;
     private readonly ulong[] _entryAddress;
@@ -36,9 +34,9 @@ public sealed class AccessSweep
         Options = options;
         Space = new AccessCaseSpace(options.MaxPhyAddr, options.Pku);
         Layout = new AccessLayout(options.Levels);
-        _vm = Vm.Create(new VmConfig(Vendor.Intel, options.MaxPhyAddr, AccessLayout.MinimumMemory, TdpMode.None));
-        _vcpu = _vm.Vcpu;
-        _memory = _vm.Memory;
+        Vm vm = Vm.Create(new VmConfig(Vendor.Intel, options.MaxPhyAddr, AccessLayout.MinimumMemory, TdpMode.None));
+        _vcpu = vm.Vcpu;
+        _memory = vm.Memory;
         _entryAddress = new ulong[Layout.Levels + 1];
         for (int level = 1; level <= Layout.Levels; level++)
         {

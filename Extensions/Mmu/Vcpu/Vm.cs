@@ -21,6 +21,12 @@ namespace Workbench.Mmu
         /// <summary>The vCPU, in its reset state (CR0 = CD|NW|ET, paging off).</summary>
         public Vcpu Vcpu { get; }
 
+        /// <summary>
+        /// KVM <c>kvm_vcpu_is_legal_gpa</c>: the GPA has no bit at or above MAXPHYADDR. A legal GPA may still be
+        /// outside <see cref="Memory"/> (no memslot: MMIO for a final access, not-present for a page-table read).
+        /// </summary>
+        public bool IsLegalGpa(ulong gpa) => (gpa >> Config.MaxPhyAddr) == 0;
+
         /// <summary>Creates a VM. An invalid configuration (see <see cref="VmConfig.Validate"/>) is a caller error.</summary>
         /// <exception cref="ArgumentException">The configuration is invalid; the message names the field.</exception>
         public static Vm Create(VmConfig config)

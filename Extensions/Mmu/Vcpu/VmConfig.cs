@@ -25,7 +25,7 @@ namespace Workbench.Mmu
 
     /// <summary>Static configuration of a modelled VM (what KVM learns from CPUID and memslots).</summary>
     /// <param name="Vendor">Guest CPU vendor (CPUID vendor string).</param>
-    /// <param name="MaxPhyAddr">Guest MAXPHYADDR, CPUID 0x80000008 EAX[7:0]: 32..52.</param>
+    /// <param name="MaxPhyAddr">Guest MAXPHYADDR, CPUID 0x80000008 EAX[7:0]: 36..52.</param>
     /// <param name="MemorySize">Bytes of guest physical memory starting at GPA 0 (one memslot).</param>
     /// <param name="Tdp">Host two-dimensional paging mode.</param>
     /// <param name="GbPages">CPUID 0x80000001 EDX.Page1GB: 1 GiB pages allowed (otherwise PS at level 3 is reserved).</param>
@@ -36,15 +36,18 @@ namespace Workbench.Mmu
         TdpMode Tdp = TdpMode.None,
         bool GbPages = true)
     {
-        /// <summary>Smallest MAXPHYADDR the model accepts (SDM: at least 36 with PAE; KVM floors CPUID at 32).</summary>
-        public const int MinMaxPhyAddr = 32;
+        /// <summary>
+        /// Smallest MAXPHYADDR the model accepts: 36, the minimum on any CPU with PAE (SDM 4.1.4), which PSE-36's
+        /// 36-bit 4 MiB pages also assume.
+        /// </summary>
+        public const int MinMaxPhyAddr = 36;
 
         /// <summary>Largest MAXPHYADDR (SDM 4.1.4).</summary>
         public const int MaxMaxPhyAddr = 52;
 
         /// <summary>
-        /// Checks the configuration: MAXPHYADDR within [32, 52], memory a non-zero multiple of 4 KiB that fits
-        /// below 2^MAXPHYADDR. Returns null when valid, else a message naming the field.
+        /// Checks the configuration: MAXPHYADDR within [36, 52], memory a non-zero multiple of 4 KiB, at most 64 TiB,
+        /// that fits below 2^MAXPHYADDR. Returns null when valid, else a message naming the field.
         /// </summary>
         public string? Validate()
         {
@@ -56,6 +59,11 @@ namespace Workbench.Mmu
             if (MemorySize == 0 || (MemorySize & 0xFFF) != 0)
             {
                 return $"memorySize: 0x{MemorySize:x} is not a non-zero multiple of 4096";
+            }
+
+            if (MemorySize > Workbench.Mmu.Memory.GuestMemory.MaxSize)
+            {
+                return $"memorySize: 0x{MemorySize:x} is larger than the model's limit 0x{Workbench.Mmu.Memory.GuestMemory.MaxSize:x} (64 TiB)";
             }
 
             if (MemorySize > (1UL << MaxPhyAddr))

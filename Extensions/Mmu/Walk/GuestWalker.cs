@@ -56,11 +56,7 @@ namespace Workbench.Mmu.Walk
                 return WalkResult.Success(directGpa, 0, Acc.All, 4096);
             }
 
-            ulong writeFault = access & (ulong)PfErr.Write;
-            ulong userFault = access & (ulong)PfErr.User;
-            ulong fetchFault = access & (ulong)PfErr.Fetch;
             ulong errcode = 0;
-            ulong pteAccess = ~0UL;
             ulong pte = context.Root;
             int level = TFormat.RootLevel;
             LevelArray ptes = default;
@@ -82,37 +78,33 @@ namespace Workbench.Mmu.Walk
             }
 
             int maxLevel = level;
+            ulong pteAccess = ~0UL;
 
             // nested_access: the CPU writes A/D into tables, so the outer MMU must allow W (x86 formats always have A/D).
-            ulong nestedAccess = (ulong)(PfErr.Write | PfErr.User | PfErr.GuestPage);
-            ulong ptAccess;
-            level++;
-            do
+            const ulong NestedAccess = (ulong)(PfErr.Write | PfErr.User | PfErr.GuestPage);
+            while (true)
             {
-                ptAccess = pteAccess;
-                level--;
-
                 ulong tableGpa = TFormat.TableAddress(pte);
-                ulong offset = (ulong)(TFormat.Index(addr, level) * TFormat.EntrySize);
-
-                if (!translator.TryTranslate(tableGpa, nestedAccess, out ulong realTableGpa, out WalkResult outer))
+                if (!translator.TryTranslate(tableGpa, NestedAccess, out ulong realTableGpa, out WalkResult outer))
                 {
                     return outer;
                 }
 
-                ulong pteGpa = realTableGpa + offset;
+                ulong pteGpa = realTableGpa + (ulong)(TFormat.Index(addr, level) * TFormat.EntrySize);
 
                 // KVM: kvm_vcpu_gfn_to_hva_prot fails for a gfn with no (visible) memslot → "goto error" with
-                // errcode 0, i.e. a not-present #PF. Our single memslot is [0, memory size).
-                if (!TFormat.TryReadEntry(context.Memory, pteGpa, out pte))
+                // errcode 0, i.e. a not-present #PF. Our single memslot is [0, memory size); entries are naturally
+                // aligned and memory is whole pages, so one compare covers the entry.
+                if (pteGpa >= context.MemorySize)
                 {
                     goto Error;
                 }
 
+                pte = TFormat.ReadEntry(context.Memory, pteGpa);
                 observer.OnAccess(TraceKind.Read, level, pteGpa, pte, 0);
 
                 // "Inverting the NX it lets us AND it like other permission bits."
-                pteAccess = ptAccess & (pte ^ TFormat.NxMask);
+                pteAccess &= pte ^ TFormat.NxMask;
 
                 if ((pte & Pte64.PresentMask) == 0)
                 {
@@ -120,7 +112,7 @@ namespace Workbench.Mmu.Walk
                 }
 
                 // SDM 4.7: a reserved bit in any entry gives RSVD=1, P=1 (KVM is_rsvd_bits_set / rsvd_bits_mask).
-                if (context.Format.IsReserved(pte, level))
+                if (context.IsReserved(pte, level))
                 {
                     errcode = (ulong)(PfErr.Rsvd | PfErr.Present);
                     goto Error;
@@ -128,19 +120,20 @@ namespace Workbench.Mmu.Walk
 
                 ptes[level - 1] = pte;
                 pteGpas[level - 1] = pteGpa;
+                if (TFormat.IsLastGpte(level, pte, context.Cr4Pse))
+                {
+                    break;
+                }
+
+                level--;
             }
-            while (!TFormat.IsLastGpte(level, pte, context.Cr4Pse));
 
             uint pkey = TFormat.ProtectionKey(pte);
-
-            // A must be set at every level: pte_access is the AND over all levels (x86 formats always have A/D).
-            ulong accessedDirty = pteAccess & Pte64.AccessedMask;
-
             Acc acc = GpteAccess(pteAccess ^ TFormat.NxMask);
             errcode = context.Format.PermissionFault(acc, pkey, access, context.Rflags, context.Pkru);
             if (errcode != 0)
             {
-                return Fail(errcode, writeFault, userFault, fetchFault, in context, addr, level, acc);
+                return Fail(errcode, access, in context, addr, level, acc);
             }
 
             ulong gpa = TFormat.LeafGpa(pte, level, addr);
@@ -149,21 +142,24 @@ namespace Workbench.Mmu.Walk
                 return finalFault;
             }
 
-            if (writeFault != 0)
+            // A must be set at every level (pte_access is the AND over all levels; x86 formats always have A/D); on a
+            // write, "fold the dirty bit into accessed_dirty": the leaf's D, shifted down onto A.
+            ulong accessedDirty = pteAccess & Pte64.AccessedMask;
+            bool write = (access & (ulong)PfErr.Write) != 0;
+            if (write)
             {
-                // "On a write fault, fold the dirty bit into accessed_dirty."
                 accessedDirty &= pte >> (TFormat.DirtyShift - Pte64.AccessedShift);
             }
 
             if (accessedDirty == 0)
             {
-                UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, writeFault != 0, ref observer);
+                UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, write, ref observer);
             }
 
             return WalkResult.Success(realGpa, level, acc, TFormat.PageSize(level), pkey);
 
         Error:
-            return Fail(errcode, writeFault, userFault, fetchFault, in context, addr, level, Acc.None);
+            return Fail(errcode, access, in context, addr, level, Acc.None);
         }
 
         /// <summary>
@@ -179,13 +175,13 @@ namespace Workbench.Mmu.Walk
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static WalkResult Fail(ulong errcode, ulong writeFault, ulong userFault, ulong fetchFault, in WalkContext context,
-            ulong addr, int level, Acc acc)
+        private static WalkResult Fail(ulong errcode, ulong access, in WalkContext context, ulong addr, int level, Acc acc)
         {
             // KVM walk_addr_generic "error:": W and U come from the access; I/D only if EFER.NX or CR4.SMEP
-            // (SDM 4.7: "I/D ... set if ... IA32_EFER.NXE = 1 or CR4.SMEP = 1").
-            errcode |= writeFault | userFault;
-            if (fetchFault != 0 && context.HasPferrFetch)
+            // (SDM 4.7 has I/D "if CR4.SMEP = 1 or (CR4.PAE = 1 and IA32_EFER.NXE = 1)"; KVM's role copies EFER.NXE
+            // in every paging mode, so 32-bit paging with NXE also reports I/D — the model follows KVM).
+            errcode |= access & (ulong)(PfErr.Write | PfErr.User);
+            if ((access & (ulong)PfErr.Fetch) != 0 && context.HasPferrFetch)
             {
                 errcode |= (ulong)PfErr.Fetch;
             }

@@ -1,4 +1,4 @@
-using Workbench.Mmu.Arch;
+using System.Runtime.CompilerServices;
 using Workbench.Mmu.Memory;
 using Workbench.Mmu.Permissions;
 
@@ -26,6 +26,7 @@ namespace Workbench.Mmu.Walk
             ulong rflags, uint pkru, bool cr4Pse, bool hasPferrFetch)
         {
             Memory = memory;
+            MemorySize = memory.Size;
             Format = format;
             Root = root;
             Pdptr0 = pdptrs.Length > 0 ? pdptrs[0] : 0;
@@ -37,10 +38,28 @@ namespace Workbench.Mmu.Walk
             Pkru = pkru;
             Cr4Pse = cr4Pse;
             HasPferrFetch = hasPferrFetch;
+
+            // A snapshot of format.GetReservedMask(bit7, level) so that the per-level check is inlined into the walk
+            // (PageFormat.IsReserved is the reference; a test checks both agree on every input class).
+            for (int bit7 = 0; bit7 < 2; bit7++)
+            {
+                for (int level = 1; level <= 5; level++)
+                {
+                    _reservedMasks[(bit7 * 5) + level - 1] = format.GetReservedMask(bit7, level);
+                }
+            }
+
+            _badMtXwr = format.BadMtXwr;
         }
+
+        private readonly ReservedMaskTable _reservedMasks;
+        private readonly ulong _badMtXwr;
 
         /// <summary>Guest physical memory.</summary>
         public GuestMemory Memory { get; }
+
+        /// <summary>Bytes of guest memory: table GPAs at or above it have no memslot.</summary>
+        public ulong MemorySize { get; }
 
         /// <summary>Reserved-bit and permission tables.</summary>
         public PageFormat Format { get; }
@@ -75,6 +94,17 @@ namespace Workbench.Mmu.Walk
         /// <summary>EFER.NXE || CR4.SMEP: fetch faults carry I/D.</summary>
         public bool HasPferrFetch { get; }
 
+        /// <summary>
+        /// KVM <c>__is_rsvd_bits_set</c> || <c>__is_bad_mt_xwr</c> for a present entry at <paramref name="level"/>
+        /// (1..5): the same answer as <see cref="PageFormat.IsReserved"/>, from masks copied at construction.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool IsReserved(ulong gpte, int level)
+        {
+            ulong mask = _reservedMasks[(int)(((gpte >> 7) & 1) * 5) + level - 1];
+            return ((gpte & mask) | ((_badMtXwr >> (int)(gpte & 0x3F)) & 1)) != 0;
+        }
+
         /// <summary>PDPTR <paramref name="index"/> (0..3; KVM <c>kvm_pdptr_read</c>).</summary>
         public ulong GetPdptr(int index) => index switch
         {
@@ -83,5 +113,12 @@ namespace Workbench.Mmu.Walk
             2 => Pdptr2,
             _ => Pdptr3,
         };
+    }
+
+    /// <summary>KVM <c>rsvd_bits_mask[2][5]</c>, flattened (index = bit7 * 5 + level - 1).</summary>
+    [InlineArray(10)]
+    internal struct ReservedMaskTable
+    {
+        private ulong _element0;
     }
 }

@@ -209,6 +209,7 @@ internal static class DirectiveParser
             PropertyInfo? property = FindProperty(commandType, parameter.Name);
             if (property is null)
             {
+                errors.Add($"Parameter '{parameter.Name}' of {invocation.InvokedDirective} cannot be used: {commandType.Name} has no settable property '{ToCamelCase(parameter.Name)}'.");
                 continue;
             }
 

@@ -336,8 +336,10 @@ public sealed class JupyterKernelServer
         }
         catch (Exception ex)
         {
-            // A handler bug or hostile content must not take the kernel down; the client still gets its idle.
+            // A handler bug or hostile content must not take the kernel down; the client still gets an error
+            // reply (so it does not wait forever) and its idle.
             _log.Write($"{channel}: error handling {Truncate(msgType)}: {ex}");
+            TryReplyWithError(socket, request, ex);
         }
         finally
         {
@@ -348,6 +350,25 @@ public sealed class JupyterKernelServer
         {
             _log.Write($"{channel}: shutdown requested (restart={RestartRequested})");
             RequestStop();
+        }
+    }
+
+    private void TryReplyWithError(ZmqSocket socket, JupyterMessage request, Exception exception)
+    {
+        var msgType = request.MsgType;
+        if (!msgType.EndsWith("_request", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        try
+        {
+            var error = new ErrorProduced(exception.GetType().Name, exception.Message, new[] { $"{exception.GetType().Name}: {exception.Message}" });
+            Reply(socket, request, msgType[..^"_request".Length] + "_reply", ErrorReply(error, _executionCount));
+        }
+        catch (Exception ex)
+        {
+            _log.Write($"could not send the error reply to {Truncate(msgType)}: {ex.Message}");
         }
     }
 
@@ -436,7 +457,7 @@ public sealed class JupyterKernelServer
 
             try
             {
-                WaitUntilReady();
+                WaitUntilReady(cancellation.Token);
                 succeeded = _engine.SubmitCodeAsync(code, OnEvent, cancellation.Token).GetAwaiter().GetResult().Succeeded;
             }
             catch (OperationCanceledException)
@@ -655,11 +676,16 @@ public sealed class JupyterKernelServer
         }
     }
 
-    private void WaitUntilReady()
+    private void WaitUntilReady(CancellationToken cancellationToken = default)
     {
         try
         {
-            _ready.GetAwaiter().GetResult();
+            // An interrupt while the engine is still warming up cancels the waiting cell.
+            _ready.Wait(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
         }
         catch (Exception ex)
         {
@@ -667,7 +693,7 @@ public sealed class JupyterKernelServer
             if (!_readinessLogged)
             {
                 _readinessLogged = true;
-                _log.Write($"start-up did not complete: {ex.Message}");
+                _log.Write($"start-up did not complete: {(ex is AggregateException aggregate ? aggregate.GetBaseException() : ex).Message}");
             }
         }
     }

@@ -56,7 +56,7 @@ public sealed class FiguresRenderInChromiumTests
                     Assert.True(chart.Contains(marker, StringComparison.Ordinal), $"{figures[i].Id}: no {marker} in the drawn chart");
                 }
 
-                // The message exists as script text; only as element text (after "&gt;") would it mean a failure.
+                // The message exists as script text; only as element text (right after a ">") would it mean a failure.
                 Assert.DoesNotContain(">Chart not drawn", chart, StringComparison.Ordinal);
             }
         }

@@ -132,6 +132,39 @@ public sealed class PlotlyHtmlTests : IDisposable
     }
 
     [Fact]
+    public void EnvironmentVariableNamesTheLibrary()
+    {
+        var previous = Environment.GetEnvironmentVariable(PlotlyLibrary.EnvironmentVariable);
+        try
+        {
+            var library = WriteLibrary("window.Plotly = {};");
+            Environment.SetEnvironmentVariable(PlotlyLibrary.EnvironmentVariable, library);
+            Assert.Equal(library, PlotlyLibrary.Locate(out _));
+
+            var absent = Path.Combine(_directory, "none.js");
+            Environment.SetEnvironmentVariable(PlotlyLibrary.EnvironmentVariable, absent);
+            Assert.Null(PlotlyLibrary.Locate(out var searched));
+            Assert.Equal($"{PlotlyLibrary.EnvironmentVariable}={absent}", searched);
+            Assert.Contains(absent, new Figure(new Bar()).ToHtml(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(PlotlyLibrary.EnvironmentVariable, previous);
+        }
+    }
+
+    [Theory]
+    [InlineData("first", PlotlyEmbedMode.FirstChartOnly)]
+    [InlineData(" FIRST ", PlotlyEmbedMode.FirstChartOnly)]
+    [InlineData("every", PlotlyEmbedMode.EveryChart)]
+    [InlineData("", PlotlyEmbedMode.EveryChart)]
+    [InlineData(null, PlotlyEmbedMode.EveryChart)]
+    public void EmbedModeVariableSelectsTheInitialMode(string? value, PlotlyEmbedMode expected)
+    {
+        Assert.Equal(expected, PlotlyLibrary.ParseEmbedMode(value));
+    }
+
+    [Fact]
     public void RepositoryCopyOfPlotlyIsFound()
     {
         var path = PlotlyLibrary.Locate(out var searched);

@@ -9,30 +9,31 @@ namespace Workbench.Kernel.Tests.Jupyter;
 /// <summary>The server end to end over real sockets, with a scripted engine instead of the C# compiler.</summary>
 public sealed class JupyterKernelServerTests : IDisposable
 {
-    private readonly ScriptedEngine _engine = new();
-    private readonly ConnectionInfo _connection = KernelTestClient.FreshConnection();
+    private readonly ServerHarness _harness;
+    private readonly ScriptedEngine _engine;
+    private readonly ConnectionInfo _connection;
     private readonly JupyterKernelServer _server;
-    private readonly CancellationTokenSource _stop = new();
     private readonly Task<int> _running;
     private readonly KernelTestClient _client;
-    private readonly StringWriter _logText = new();
+    private readonly StringWriter _logText;
 
     public JupyterKernelServerTests()
     {
-        _server = new JupyterKernelServer(_connection, _engine, log: new KernelLog(TextWriter.Synchronized(_logText)));
-        _running = Task.Factory.StartNew(() => _server.Run(_stop.Token), TaskCreationOptions.LongRunning);
-        _client = new KernelTestClient(_connection);
-        _client.WaitForReady();
+        _harness = new ServerHarness(ready: null);
+        _engine = _harness.Engine;
+        _connection = _harness.Connection;
+        _server = _harness.Server;
+        _running = _harness.Running;
+        _client = _harness.Client;
+        _logText = _harness.LogText;
     }
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _running.Wait(TimeSpan.FromSeconds(10));
-        _client.Dispose();
+        _harness.Dispose();
     }
 
-    private static JObject Execute(string code, bool silent = false, bool storeHistory = true, bool stopOnError = true)
+    internal static JObject Execute(string code, bool silent = false, bool storeHistory = true, bool stopOnError = true)
     {
         return new JObject
         {
@@ -247,6 +248,20 @@ public sealed class JupyterKernelServerTests : IDisposable
     }
 
     [Fact]
+    public void EngineFailureOutsideExecute_GivesAnErrorReplyAndIdle()
+    {
+        _engine.FailCompletions = true;
+
+        var msgId = _client.Send(_client.Shell, "complete_request", new JObject { ["code"] = "x", ["cursor_pos"] = 1 });
+        var reply = _client.ReplyTo(_client.Shell, msgId);
+
+        Assert.Equal("complete_reply", reply.MsgType);
+        Assert.Equal("error", (string?)reply.Content["status"]);
+        Assert.Equal("completion service broke", (string?)reply.Content["evalue"]);
+        Assert.Equal("idle", (string?)_client.IopubUntilIdle(msgId)[^1].Content["execution_state"]);
+    }
+
+    [Fact]
     public void IsCompleteInspectHistoryAndComms_AreAnswered()
     {
         var isComplete = _client.Send(_client.Shell, "is_complete_request", new JObject { ["code"] = "if (x) {" });
@@ -304,7 +319,7 @@ public sealed class JupyterKernelServerTests : IDisposable
         Assert.True(_server.RestartRequested);
     }
 
-    private sealed class ScriptedEngine : IKernelEngine
+    internal sealed class ScriptedEngine : IKernelEngine
     {
         private readonly List<string> _submitted = new();
 
@@ -339,8 +354,15 @@ public sealed class JupyterKernelServerTests : IDisposable
             return Task.FromResult(new SubmissionResult(Script(code, onEvent)));
         }
 
+        public bool FailCompletions { get; set; }
+
         public Task<CompletionResult> GetCompletionsAsync(string code, int cursor)
         {
+            if (FailCompletions)
+            {
+                throw new InvalidOperationException("completion service broke");
+            }
+
             LastCursor = cursor;
             return Task.FromResult(new CompletionResult(new[] { "Length" }, cursor - 3, cursor));
         }
@@ -359,5 +381,79 @@ public sealed class JupyterKernelServerTests : IDisposable
         {
             InterruptRequested.Set();
         }
+    }
+}
+
+/// <summary>A server on fresh loopback ports with a scripted engine, and a connected client.</summary>
+internal sealed class ServerHarness : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    public ServerHarness(Task? ready)
+    {
+        Server = new JupyterKernelServer(Connection, Engine, ready, new KernelLog(TextWriter.Synchronized(LogText)));
+        Running = Task.Factory.StartNew(() => Server.Run(_stop.Token), TaskCreationOptions.LongRunning);
+        Client = new KernelTestClient(Connection);
+        Client.WaitForReady();
+    }
+
+    public JupyterKernelServerTests.ScriptedEngine Engine { get; } = new();
+
+    public ConnectionInfo Connection { get; } = KernelTestClient.FreshConnection();
+
+    public StringWriter LogText { get; } = new();
+
+    public JupyterKernelServer Server { get; }
+
+    public Task<int> Running { get; }
+
+    public KernelTestClient Client { get; }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        Running.Wait(TimeSpan.FromSeconds(10));
+        Client.Dispose();
+    }
+}
+
+/// <summary>The server while the engine is still warming up (its readiness task never completes here).</summary>
+public sealed class JupyterKernelServerWarmUpTests : IDisposable
+{
+    private readonly TaskCompletionSource _neverReady = new();
+    private readonly ServerHarness _harness;
+
+    public JupyterKernelServerWarmUpTests()
+    {
+        _harness = new ServerHarness(_neverReady.Task);
+    }
+
+    public void Dispose()
+    {
+        _harness.Dispose();
+    }
+
+    [Fact]
+    public void KernelInfo_IsAnsweredBeforeTheEngineIsReady()
+    {
+        var client = _harness.Client;
+        var msgId = client.Send(client.Shell, "kernel_info_request", new JObject());
+
+        Assert.Equal("ok", (string?)client.ReplyTo(client.Shell, msgId, 2000).Content["status"]);
+    }
+
+    [Fact]
+    public void InterruptWhileWaitingForWarmUp_CancelsTheCell()
+    {
+        var client = _harness.Client;
+        var waiting = client.Send(client.Shell, "execute_request", JupyterKernelServerTests.Execute("1"));
+        Thread.Sleep(200);
+        var interrupt = client.Send(client.Control, "interrupt_request", new JObject());
+
+        Assert.Equal("ok", (string?)client.ReplyTo(client.Control, interrupt).Content["status"]);
+        var reply = client.ReplyTo(client.Shell, waiting);
+        Assert.Equal("error", (string?)reply.Content["status"]);
+        Assert.Equal("OperationCanceledException", (string?)reply.Content["ename"]);
+        Assert.Empty(_harness.Engine.Submitted);
     }
 }

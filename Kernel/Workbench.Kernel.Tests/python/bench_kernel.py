@@ -11,10 +11,13 @@ Reports:
   trivial cell      round trip of `var x = 1;` (execute_request -> execute_reply + idle), median of 50
   magic             round trip of `#!lsmagic`, median of 20
   rss               kernel resident memory after warm-up, after 100 and after --cells cells
+  *_cpu_*           CPU time the kernel process itself used (user+system, from /proc): on a busy machine
+                    wall-clock figures stretch with the load, CPU time much less so
 """
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -31,6 +34,13 @@ def rss_mib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024.0
     return float("nan")
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all threads) from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def round_trip(kc, code):
@@ -56,7 +66,7 @@ def cold_start():
     wait_reply(kc, msg_id, timeout=60)
     ready = time.perf_counter()
     first = round_trip(kc, 'Console.WriteLine("first cell");')
-    return ready - started, first, km, kc
+    return ready - started, first, cpu_seconds(kernel_harness.kernel_pid(km)), km, kc
 
 
 def main():
@@ -67,20 +77,25 @@ def main():
     args = parser.parse_args()
     kernel_harness.ensure_kernelspec()
 
-    starts, firsts = [], []
+    starts, firsts, start_cpus = [], [], []
     km = kc = None
     for attempt in range(args.starts):
-        start, first, km, kc = cold_start()
+        start, first, start_cpu, km, kc = cold_start()
         starts.append(start)
         firsts.append(first)
+        start_cpus.append(start_cpu)
         if attempt < args.starts - 1:
             kernel_harness.stop_kernel(km, kc)
 
     pid = kernel_harness.kernel_pid(km)
     for _ in range(5):
         round_trip(kc, "var x = 1;")
+    cpu_before = cpu_seconds(pid)
     trivial = [round_trip(kc, "var x = 1;") for _ in range(50)]
+    trivial_cpu = (cpu_seconds(pid) - cpu_before) / 50
+    cpu_before = cpu_seconds(pid)
     magic = [round_trip(kc, "#!lsmagic") for _ in range(20)]
+    magic_cpu = (cpu_seconds(pid) - cpu_before) / 20
 
     rss_warm = rss_mib(pid)
     for _ in range(100):
@@ -97,9 +112,13 @@ def main():
         "cold_start_s": statistics.median(starts),
         "first_cell_s": statistics.median(firsts),
         "start_plus_first_cell_s": statistics.median(s + f for s, f in zip(starts, firsts)),
+        "start_plus_first_cell_cpu_s": statistics.median(start_cpus),
         "trivial_cell_ms": statistics.median(trivial) * 1000,
+        "trivial_cell_cpu_ms": trivial_cpu * 1000,
         "trivial_cell_p90_ms": sorted(trivial)[int(len(trivial) * 0.9)] * 1000,
         "magic_lsmagic_ms": statistics.median(magic) * 1000,
+        "magic_lsmagic_cpu_ms": magic_cpu * 1000,
+        "load_average_1min": os.getloadavg()[0],
         "rss_after_warmup_mib": rss_warm,
         "rss_after_100_cells_mib": rss_100,
         f"rss_after_{args.cells}_cells_mib": rss_n,
