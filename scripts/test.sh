@@ -54,6 +54,7 @@ run_xunit() { # name project
 
 run_xunit "model unit tests" Extensions/Mmu.Tests/Workbench.Mmu.Tests.csproj
 run_xunit "kernel unit tests" Kernel/Workbench.Kernel.Tests/Workbench.Kernel.Tests.csproj
+run_xunit "notebook extension tests" Extensions/Mmu.Notebook.Tests/Workbench.Mmu.Notebook.Tests.csproj
 
 echo "== access sweep (whole non-PKU access.c space, real walker vs independent oracle)"
 if "$WORKBENCH_CLI" sweep access > "$LOGS/sweep.log" 2>&1; then

@@ -23,8 +23,8 @@ public sealed class NotebooksVerb : ICliVerb
         + "  --timeout S      per-cell time limit in seconds (default 120)\n"
         + "  --check          afterwards, open each report in headless Chromium and check every chart is drawn\n"
         + "  --embed-plotly every|first\n"
-        + "                   plotly.js (4.8 MB) in every chart output (default: each output draws on its own)\n"
-        + "                   or only in a notebook's first chart (small files; reports still draw in page order)\n"
+        + "                   plotly.js (4.8 MB) in every chart output (each output draws on its own)\n"
+        + "                   or only in a notebook's first chart (default: reports draw in page order, files stay small)\n"
         + "  Environment: WORKBENCH_PYTHON (default /usr/bin/python3: the python3 on PATH may lack Jupyter).";
 
     /// <inheritdoc/>
@@ -40,7 +40,8 @@ public sealed class NotebooksVerb : ICliVerb
         string? outArgument = null;
         var cellTimeout = 120;
         var check = false;
-        var embed = "every";
+        // Reports are read top to bottom, so one embedded copy of plotly.js serves every chart of a notebook.
+        var embed = "first";
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])

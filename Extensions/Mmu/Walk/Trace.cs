@@ -22,7 +22,10 @@ namespace Workbench.Mmu.Walk
     /// <summary>One paging-structure access of a walk.</summary>
     /// <param name="Kind">Read, A/D write-back, or PDPTR register use.</param>
     /// <param name="Level">Paging level of the entry (5..1; 3 for a PAE PDPTE).</param>
-    /// <param name="Gpa">Guest-physical address of the entry.</param>
+    /// <param name="Gpa">
+    /// Address the entry was read from or written to: the table GPA after <c>kvm_translate_gpa</c> plus the entry
+    /// offset (identical to the guest's GPA in a 1-D walk; the outer dimension's result in a nested walk).
+    /// </param>
     /// <param name="Value">Entry value read, or the new value written.</param>
     /// <param name="Dimension">0 for the guest dimension; nested walks use 1 for the EPT/NPT dimension.</param>
     public readonly record struct TraceEntry(TraceKind Kind, int Level, ulong Gpa, ulong Value, int Dimension)
