@@ -134,6 +134,7 @@ public sealed class KernelVerb : ICliVerb
     {
         await kernel.WarmUpAsync().ConfigureAwait(false);
         log.Write($"engine warmed up ({JupyterKernelServer.SinceProcessStart()} ms after process start)");
+        var problems = new List<string>();
         foreach (var extension in extensions)
         {
             var loaded = await kernel.LoadExtensionAsync(extension, kernelEvent =>
@@ -142,6 +143,7 @@ public sealed class KernelVerb : ICliVerb
                 {
                     case ErrorProduced error:
                         log.Write($"extension {extension}: {error.Name}: {error.Message}");
+                        problems.Add($"extension {Path.GetFileName(extension)} did not load: {error.Message}");
                         break;
                     case StandardOutputProduced output:
                         log.Write($"extension {extension}: {output.Text.TrimEnd()}");
@@ -155,6 +157,16 @@ public sealed class KernelVerb : ICliVerb
             {
                 log.Write($"loaded extension {Path.GetFileName(extension)}");
             }
+            else if (problems.Count == 0)
+            {
+                problems.Add($"extension {Path.GetFileName(extension)} did not load");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            // The server shows this once, on the first cell's stderr, so the user learns why magics are missing.
+            throw new InvalidOperationException(string.Join(Environment.NewLine, problems));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Workbench.Mmu;
 using Workbench.Mmu.Sweeps;
 
 namespace Workbench.Cli;
@@ -76,9 +77,9 @@ internal sealed record SweepArguments
                     i++;
                     break;
                 case "--maxphyaddr":
-                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int maxPhyAddr) || maxPhyAddr < 32 || maxPhyAddr > 52)
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int maxPhyAddr) || maxPhyAddr < VmConfig.MinMaxPhyAddr || maxPhyAddr > VmConfig.MaxMaxPhyAddr)
                     {
-                        error = "--maxphyaddr needs a number in 32..52 (46 and 52 are the interesting ones)";
+                        error = "--maxphyaddr needs a number in 36..52 (46 and 52 are the interesting ones)";
                         return false;
                     }
 
@@ -112,7 +113,7 @@ internal static class SweepUsage
     /// <summary>Writes the usage.</summary>
     public static void Print(TextWriter writer)
     {
-        writer.WriteLine("usage: ./workbench sweep access [--pku] [--shard K/N] [--limit N] [--maxphyaddr 32..52] [--la57]");
+        writer.WriteLine("usage: ./workbench sweep access [--pku] [--shard K/N] [--limit N] [--maxphyaddr 36..52] [--la57]");
         writer.WriteLine("                                 [--keep-going] [--quiet] [--case \"pte.p pde.p write ...\"]");
         writer.WriteLine("  Runs kvm-unit-tests x86/access.c's main loop (ac_test_bump / ac_test_legal order) through the model's");
         writer.WriteLine("  walker and checks every case against an independent oracle (fault, error code, PTE/PDE A/D bits).");

@@ -34,7 +34,8 @@ public sealed class JupyterKernelServer
     private int _executionCount;
     private bool _abortQueuedExecutes;
     private CancellationTokenSource? _currentExecution;
-    private bool _readinessLogged;
+    private volatile bool _readinessLogged;
+    private bool _readinessReported;
 
     /// <summary>Creates the server; nothing is bound until <see cref="Run"/>.</summary>
     /// <param name="connection">Where to bind and how to sign.</param>
@@ -457,7 +458,12 @@ public sealed class JupyterKernelServer
 
             try
             {
-                WaitUntilReady(cancellation.Token);
+                var startupProblem = WaitUntilReady(cancellation.Token, forCell: true);
+                if (startupProblem is not null && !silent)
+                {
+                    PublishEvent(request, new StandardErrorProduced($"kernel start-up problem: {startupProblem}\n"), count);
+                }
+
                 succeeded = _engine.SubmitCodeAsync(code, OnEvent, cancellation.Token).GetAwaiter().GetResult().Succeeded;
             }
             catch (OperationCanceledException)
@@ -676,12 +682,17 @@ public sealed class JupyterKernelServer
         }
     }
 
-    private void WaitUntilReady(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Waits for start-up (warm-up, extensions). A start-up problem is logged once and, for the first cell
+    /// (<paramref name="forCell"/>), returned so the user sees it once; null otherwise. The kernel keeps serving.
+    /// </summary>
+    private string? WaitUntilReady(CancellationToken cancellationToken = default, bool forCell = false)
     {
         try
         {
             // An interrupt while the engine is still warming up cancels the waiting cell.
             _ready.Wait(cancellationToken);
+            return null;
         }
         catch (OperationCanceledException)
         {
@@ -689,12 +700,20 @@ public sealed class JupyterKernelServer
         }
         catch (Exception ex)
         {
-            // Start-up problems (an extension that fails to load) are reported once; the kernel still serves.
+            var message = (ex is AggregateException aggregate ? aggregate.GetBaseException() : ex).Message;
             if (!_readinessLogged)
             {
                 _readinessLogged = true;
-                _log.Write($"start-up did not complete: {(ex is AggregateException aggregate ? aggregate.GetBaseException() : ex).Message}");
+                _log.Write($"start-up did not complete: {message}");
             }
+
+            if (!forCell || _readinessReported)
+            {
+                return null;
+            }
+
+            _readinessReported = true;
+            return message;
         }
     }
 

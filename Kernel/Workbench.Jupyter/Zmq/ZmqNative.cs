@@ -19,14 +19,8 @@ internal static unsafe partial class ZmqNative
     public const int Dealer = 5;
     public const int Router = 6;
 
-    public const int RoutingId = 5;
     public const int Subscribe = 6;
-    public const int RcvMore = 13;
     public const int Linger = 17;
-    public const int SndHwm = 23;
-    public const int RcvHwm = 24;
-    public const int RcvTimeo = 27;
-    public const int SndTimeo = 28;
 
     public const int DontWait = 1;
     public const int SndMore = 2;
@@ -100,9 +94,6 @@ internal static unsafe partial class ZmqNative
 
     [LibraryImport(LibraryName, EntryPoint = "zmq_setsockopt")]
     public static partial int SetSockOpt(IntPtr socket, int option, void* value, nuint length);
-
-    [LibraryImport(LibraryName, EntryPoint = "zmq_getsockopt")]
-    public static partial int GetSockOpt(IntPtr socket, int option, void* value, nuint* length);
 
     [LibraryImport(LibraryName, EntryPoint = "zmq_msg_init")]
     public static partial int MsgInit(Message* message);

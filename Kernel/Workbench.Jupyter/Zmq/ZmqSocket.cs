@@ -53,7 +53,7 @@ public sealed unsafe class ZmqSocket : IDisposable
         }
     }
 
-    /// <summary>Sets a binary socket option (ZMQ_SUBSCRIBE, ZMQ_ROUTING_ID).</summary>
+    /// <summary>Sets a binary socket option (ZMQ_SUBSCRIBE).</summary>
     public void SetOption(int option, ReadOnlySpan<byte> value)
     {
         fixed (byte* pointer = value)

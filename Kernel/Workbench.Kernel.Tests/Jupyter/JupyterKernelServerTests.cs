@@ -417,6 +417,34 @@ internal sealed class ServerHarness : IDisposable
     }
 }
 
+/// <summary>The server when start-up (an extension) failed: it keeps serving and tells the first cell once.</summary>
+public sealed class JupyterKernelServerFailedStartUpTests : IDisposable
+{
+    private readonly ServerHarness _harness = new(Task.FromException(new InvalidOperationException("extension X.dll did not load")));
+
+    public void Dispose()
+    {
+        _harness.Dispose();
+    }
+
+    [Fact]
+    public void FirstCell_ShowsTheStartUpProblemOnStderr_LaterCellsDoNot()
+    {
+        var client = _harness.Client;
+        var first = client.Send(client.Shell, "execute_request", JupyterKernelServerTests.Execute("1"));
+        Assert.Equal("ok", (string?)client.ReplyTo(client.Shell, first).Content["status"]);
+        var streams = client.IopubUntilIdle(first).Where(m => m.MsgType == "stream").ToList();
+        Assert.Single(streams);
+        Assert.Equal("stderr", (string?)streams[0].Content["name"]);
+        Assert.Contains("extension X.dll did not load", (string?)streams[0].Content["text"]);
+
+        var second = client.Send(client.Shell, "execute_request", JupyterKernelServerTests.Execute("2"));
+        client.ReplyTo(client.Shell, second);
+        Assert.DoesNotContain(client.IopubUntilIdle(second), m => m.MsgType == "stream");
+        Assert.Equal(new[] { "1", "2" }, _harness.Engine.Submitted);
+    }
+}
+
 /// <summary>The server while the engine is still warming up (its readiness task never completes here).</summary>
 public sealed class JupyterKernelServerWarmUpTests : IDisposable
 {
