@@ -127,6 +127,12 @@ public partial class Kernel
 
     private Script CurrentScript() => (Script?)_state?.Script ?? CSharpScript.Create(string.Empty, _options);
 
+    private Script ContinueForAnalysis(string code)
+    {
+        Script current = CurrentScript();
+        return current.ContinueWith(code, ReferenceEquals(current, _state?.Script) ? OptionsForNextSubmission() : _options);
+    }
+
     private CompletionResult? TryGetDirectiveCompletions(string code, int cursor)
     {
         int lineStart = cursor == 0 ? 0 : code.LastIndexOf('\n', cursor - 1) + 1;
@@ -278,7 +284,7 @@ public partial class Kernel
 
         string prefix = code[start..cursor];
         var empty = new CompletionResult(Array.Empty<string>(), start, cursor);
-        Script script = previous.ContinueWith(code, _options);
+        Script script = previous.ContinueWith(code, ReferenceEquals(previous, _state?.Script) ? OptionsForNextSubmission() : _options);
         Compilation compilation = script.GetCompilation();
         SyntaxTree tree = compilation.SyntaxTrees.Last();
         SyntaxNode root = tree.GetRoot(ct);
@@ -391,7 +397,7 @@ public partial class Kernel
 
     private string? InspectCSharp(string code, int cursor, int detailLevel, CancellationToken ct)
     {
-        Script script = CurrentScript().ContinueWith(code, _options);
+        Script script = ContinueForAnalysis(code);
         Compilation compilation = script.GetCompilation();
         SyntaxTree tree = compilation.SyntaxTrees.Last();
         SyntaxNode root = tree.GetRoot(ct);

@@ -3,13 +3,6 @@ using System.Runtime.Loader;
 
 namespace Workbench.Interactive;
 
-/// <summary>An extension's entry point, called once when the kernel loads it. Mirrors .NET Interactive's interface.</summary>
-public interface IKernelExtension
-{
-    /// <summary>Registers the extension's directives, formatters, references and usings with <paramref name="kernel"/>.</summary>
-    Task OnLoadAsync(Kernel kernel);
-}
-
 public partial class Kernel
 {
     private readonly HashSet<string> _loadedExtensions = new(StringComparer.Ordinal);
@@ -46,7 +39,16 @@ public partial class Kernel
     /// <summary>Runs extension loading as its own "submission" so that it never interleaves with a cell.</summary>
     private async Task<bool> RunOutsideCellAsync(Action<KernelEvent> onEvent, Func<KernelInvocationContext, Task<bool>> work)
     {
-        await WarmUpAsync().ConfigureAwait(false);
+        try
+        {
+            await WarmUpAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // Extensions can load without a C# session; the first cell reports the failure.
+            _warmUpError = exception;
+        }
+
         bool nested = KernelInvocationContext.Current is { IsCompleted: false } current && current.Kernel == this && _active == current;
         if (nested)
         {
@@ -59,7 +61,13 @@ public partial class Kernel
         KernelInvocationContext? previous = KernelInvocationContext.SetCurrent(context);
         try
         {
-            _active = context;
+            lock (_interruptGate)
+            {
+                ScriptInterrupt.Clear(_id);
+                _interruptSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _active = context;
+            }
+
             bool ok = await work(context).ConfigureAwait(false);
             return ok && !context.HasFailed;
         }
@@ -71,7 +79,13 @@ public partial class Kernel
         finally
         {
             context.Complete();
-            _active = null;
+            lock (_interruptGate)
+            {
+                _active = null;
+                _interruptSignal = null;
+                ScriptInterrupt.Clear(_id);
+            }
+
             KernelInvocationContext.SetCurrent(previous);
             _submissionGate.Release();
         }

@@ -32,13 +32,27 @@ public partial class Kernel
 
     private readonly int _id;
     private readonly object _gate = new();
+    private readonly object _interruptGate = new();
     private readonly SemaphoreSlim _submissionGate = new(1, 1);
     private readonly InterruptRewriter _rewriter;
     private readonly CSharpParseOptions _parseOptions;
     private readonly string _workingDirectory;
+    /// <summary>Options of the first submission: every default reference and import.</summary>
     private ScriptOptions _options;
+
+    /// <summary>
+    /// Options of every later submission: no references or imports, because a submission sees those of the
+    /// submissions before it. Repeating them per cell made Roslyn bind every reference again for every earlier
+    /// cell, which grew memory quadratically (hundreds of MB per few hundred cells).
+    /// </summary>
+    private readonly ScriptOptions _continuationOptions;
+
+    /// <summary>References and imports added (by extensions) since the last submission that was kept.</summary>
+    private readonly List<MetadataReference> _pendingReferences = new();
+    private readonly List<string> _pendingImports = new();
     private ScriptState<object>? _state;
     private Task? _warmUp;
+    private Exception? _warmUpError;
     private volatile KernelInvocationContext? _active;
     private volatile TaskCompletionSource? _interruptSignal;
     private int _submissionCount;
@@ -47,6 +61,9 @@ public partial class Kernel
     {
         _id = Interlocked.Increment(ref s_nextId);
         _options = options;
+        _continuationOptions = options
+            .WithReferences(Array.Empty<MetadataReference>())
+            .WithImports(Array.Empty<string>());
         _workingDirectory = workingDirectory;
         _rewriter = new InterruptRewriter(_id);
         _parseOptions = new CSharpParseOptions(LanguageVersion.Latest, DocumentationMode.None, SourceCodeKind.Script);
@@ -119,14 +136,32 @@ public partial class Kernel
     {
         ArgumentNullException.ThrowIfNull(code);
         ArgumentNullException.ThrowIfNull(onEvent);
-        await WarmUpAsync().ConfigureAwait(false);
+        try
+        {
+            await WarmUpAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // The cell below reports it as its error; the caller's request must still get an answer.
+            _warmUpError = exception;
+        }
+
+        if (KernelInvocationContext.Current is { IsCompleted: false } outer && outer.Kernel == this && ReferenceEquals(_active, outer))
+        {
+            return await SubmitNestedAsync(code, onEvent, outer).ConfigureAwait(false);
+        }
+
         await _submissionGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         var context = new KernelInvocationContext(this, onEvent, cancellationToken);
         try
         {
-            ScriptInterrupt.Clear(_id);
-            _interruptSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _active = context;
+            lock (_interruptGate)
+            {
+                ScriptInterrupt.Clear(_id);
+                _interruptSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _active = context;
+            }
+
             using CancellationTokenRegistration registration = cancellationToken.Register(Interrupt);
             try
             {
@@ -141,11 +176,39 @@ public partial class Kernel
         finally
         {
             context.Complete();
-            _active = null;
-            _interruptSignal = null;
-            ScriptInterrupt.Clear(_id);
+            lock (_interruptGate)
+            {
+                _active = null;
+                _interruptSignal = null;
+                ScriptInterrupt.Clear(_id);
+            }
+
             Interlocked.Increment(ref _submissionCount);
             _submissionGate.Release();
+        }
+
+        return new SubmissionResult(!context.HasFailed);
+    }
+
+    /// <summary>
+    /// A submission made by code that is itself running in this kernel (an extension's <c>OnLoadAsync</c>, a
+    /// directive handler, a cell): waiting for the kernel's gate would deadlock, so it runs inside the outer
+    /// submission, sharing its interrupt. When the outer submission is a C# cell, the state it ends with wins.
+    /// </summary>
+    private async Task<SubmissionResult> SubmitNestedAsync(string code, Action<KernelEvent> onEvent, KernelInvocationContext outer)
+    {
+        var context = new KernelInvocationContext(this, onEvent, outer.CancellationToken);
+        try
+        {
+            await RunCellAsync(context, code).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            context.Fail("InternalError", $"The kernel failed to run the cell: {exception.Message}", exception.ToString().Split('\n'));
+        }
+        finally
+        {
+            context.Complete();
         }
 
         return new SubmissionResult(!context.HasFailed);
@@ -158,15 +221,23 @@ public partial class Kernel
     /// </summary>
     public void Interrupt()
     {
-        KernelInvocationContext? context = _active;
-        if (context is null)
+        KernelInvocationContext? context;
+        TaskCompletionSource? signal;
+        lock (_interruptGate)
         {
-            return;
+            // Under the lock so that an interrupt meant for a submission that just ended cannot hit the next one.
+            context = _active;
+            signal = _interruptSignal;
+            if (context is null)
+            {
+                return;
+            }
+
+            ScriptInterrupt.Request(_id);
         }
 
-        ScriptInterrupt.Request(_id);
         context.Cancel();
-        _interruptSignal?.TrySetResult();
+        signal?.TrySetResult();
     }
 
     /// <summary>Makes an assembly's public types usable in later cells (extensions call this for their own assembly).</summary>
@@ -185,6 +256,7 @@ public partial class Kernel
             if (!_options.MetadataReferences.Contains(reference))
             {
                 _options = _options.AddReferences(reference);
+                _pendingReferences.Add(reference);
             }
         }
     }
@@ -203,6 +275,7 @@ public partial class Kernel
             if (added.Length > 0)
             {
                 _options = _options.AddImports(added);
+                _pendingImports.AddRange(added);
             }
         }
     }
@@ -212,7 +285,13 @@ public partial class Kernel
         await _submissionGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            _state ??= await CSharpScript.Create(string.Empty, _options).RunAsync().ConfigureAwait(false);
+            if (_state is null)
+            {
+                ScriptOptions seedOptions = _options;
+                ScriptState<object> seed = await CSharpScript.Create(string.Empty, seedOptions).RunAsync().ConfigureAwait(false);
+                Advance(seed, seedOptions);
+            }
+
             try
             {
                 // A throwaway continuation that touches lambdas, LINQ, loops (so the rewriter), string interpolation,
@@ -221,15 +300,17 @@ public partial class Kernel
                     "int Twice(int x) { return x * 2; }\n" +
                     "for (int i = 0; i < 2; i++) { __warm += Twice(i); }\n" +
                     "$\"{__warm}\"";
-                CompiledCell cell = Compile(_state, Probe, CancellationToken.None);
+                ScriptState<object> seeded = _state!;
+                CompiledCell cell = Compile(seeded, Probe, CancellationToken.None);
                 if (cell.Errors.IsEmpty)
                 {
-                    ScriptState<object> probeState = await cell.Script.RunFromAsync(_state, _ => true).ConfigureAwait(false);
+                    // Not Advance: the probe's variables must not appear in the user's state.
+                    ScriptState<object> probeState = await cell.Script.RunFromAsync(seeded, _ => true).ConfigureAwait(false);
                     _ = Formatter.ToFormattedValues(probeState.ReturnValue);
                     _ = Formatter.ToFormattedValues(new[] { 1, 2 });
                 }
 
-                _ = GetCSharpCompletions(_state.Script, "Console.Wri", 11);
+                _ = GetCSharpCompletions(seeded.Script, "Console.Wri", 11);
             }
             catch (Exception)
             {
@@ -289,7 +370,8 @@ public partial class Kernel
 
     private async Task RunCSharpAsync(KernelInvocationContext context, string code)
     {
-        ScriptState<object> previous = _state ?? throw new InvalidOperationException("The kernel has no script state.");
+        ScriptState<object> previous = _state ?? throw new InvalidOperationException(
+            $"The C# session could not be started: {_warmUpError?.Message ?? "no script state"}.", _warmUpError);
         (bool completed, CellOutcome? outcome) = await RunGuardedAsync(context, async () =>
         {
             CompiledCell cell = Compile(previous, code, context.CancellationToken);
@@ -328,7 +410,7 @@ public partial class Kernel
         }
 
         ScriptState<object> next = outcome.State!;
-        _state = next;
+        Advance(next, next.Script.Options);
         if (next.Exception is { } exception)
         {
             ReportException(context, exception);
@@ -416,7 +498,7 @@ public partial class Kernel
 
     private CompiledCell Compile(ScriptState<object> previous, string code, CancellationToken cancellationToken)
     {
-        ScriptOptions options = _options;
+        ScriptOptions options = OptionsForNextSubmission();
         Script<object> script = previous.Script.ContinueWith(code, options);
         Compilation compilation = script.GetCompilation();
         SyntaxTree tree = compilation.SyntaxTrees.Last();
@@ -446,6 +528,33 @@ public partial class Kernel
 
         bool hasValue = errors.IsEmpty && HasTrailingValue(toRun.GetCompilation(), cancellationToken);
         return new CompiledCell(toRun, errors, hasValue);
+    }
+
+    /// <summary>The continuation options plus whatever was added since the last kept submission.</summary>
+    private ScriptOptions OptionsForNextSubmission()
+    {
+        lock (_gate)
+        {
+            if (_state is null)
+            {
+                return _options;
+            }
+
+            return _pendingReferences.Count == 0 && _pendingImports.Count == 0
+                ? _continuationOptions
+                : _continuationOptions.WithReferences(_pendingReferences).WithImports(_pendingImports);
+        }
+    }
+
+    /// <summary>Makes <paramref name="state"/> the kernel's state; what its submission carried is no longer pending.</summary>
+    private void Advance(ScriptState<object> state, ScriptOptions usedOptions)
+    {
+        lock (_gate)
+        {
+            _state = state;
+            _pendingReferences.RemoveAll(usedOptions.MetadataReferences.Contains);
+            _pendingImports.RemoveAll(usedOptions.Imports.Contains);
+        }
     }
 
     /// <summary>True when the submission ends in an expression without <c>;</c> whose type is not void.</summary>

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Globalization;
 using System.Net;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 
 namespace Workbench.Interactive.Formatting;
 
@@ -424,12 +423,8 @@ internal static class DefaultFormatters
     private static bool OverridesToString(Type type)
     {
         MethodInfo? toString = type.GetMethod(nameof(ToString), BindingFlags.Instance | BindingFlags.Public, Type.EmptyTypes);
-        return toString is not null && toString.DeclaringType != typeof(object) && toString.DeclaringType != typeof(ValueType) &&
-            !(type.IsGenericType && IsCompilerCollection(type));
+        return toString is not null && toString.DeclaringType != typeof(object) && toString.DeclaringType != typeof(ValueType);
     }
-
-    /// <summary>Collection types whose ToString only prints the type name are rendered as sequences instead.</summary>
-    private static bool IsCompilerCollection(Type type) => type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false) && typeof(IEnumerable).IsAssignableFrom(type);
 
     internal static string TypeName(Type type)
     {

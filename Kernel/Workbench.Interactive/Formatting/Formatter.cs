@@ -35,6 +35,11 @@ public static class Formatter
     private const string AttributeTypeName = "TypeFormatterSourceAttribute";
 
     private static readonly object s_gate = new();
+    private static readonly JsonSerializerSettings s_jsonSettings = new()
+    {
+        ReferenceLoopHandling = ReferenceLoopHandling.Ignore,
+        MaxDepth = 32,
+    };
     private static readonly ConcurrentDictionary<Type, SourceFormatters> s_attributeFormatters = new();
     private static Registration[] s_registrations = Array.Empty<Registration>();
     private static Dictionary<Type, string[]> s_preferredMimeTypes = new();
@@ -154,10 +159,9 @@ public static class Formatter
             {
                 bundle[mimeType] = ToDisplayString(value, mimeType);
             }
-            catch (Exception exception) when (mimeType != PlainTextMimeType)
+            catch (Exception) when (mimeType != PlainTextMimeType)
             {
                 // A broken HTML or JSON formatter should not hide the value; text/plain still shows it.
-                _ = exception;
             }
             catch (Exception exception)
             {
@@ -266,12 +270,6 @@ public static class Formatter
 
         FormatDefault(value, mimeType, writer, depth);
     }
-
-    private static readonly JsonSerializerSettings s_jsonSettings = new()
-    {
-        ReferenceLoopHandling = ReferenceLoopHandling.Ignore,
-        MaxDepth = 32,
-    };
 
     private static void Add(Type type, string mimeType, Func<object, TextWriter, bool> format)
     {

@@ -466,13 +466,18 @@ public sealed class JupyterKernelServer
 
                 succeeded = _engine.SubmitCodeAsync(code, OnEvent, cancellation.Token).GetAwaiter().GetResult().Succeeded;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (outcome.Error is null)
             {
                 OnEvent(new ErrorProduced("OperationCanceledException", "The cell was interrupted.", new[] { "The cell was interrupted." }));
             }
-            catch (Exception ex)
+            catch (Exception ex) when (outcome.Error is null)
             {
                 OnEvent(new ErrorProduced(ex.GetType().Name, ex.Message, ex.ToString().Split('\n')));
+            }
+            catch (Exception ex)
+            {
+                // The engine already reported the failure; one error per cell is the contract.
+                _log.Write($"execute: engine threw after reporting an error: {ex.Message}");
             }
             finally
             {

@@ -24,6 +24,25 @@ public sealed class ExtensionTests
     }
 
     [Fact]
+    public async Task Extension_references_survive_a_failed_first_cell_and_reach_completion()
+    {
+        CSharpKernel kernel = CSharpKernel.CreateCSharpKernel();
+        await KernelRun.SubmitOkAsync(kernel, "var before = 1;");
+        Assert.True(await kernel.LoadExtensionAsync(new SampleExtension(), _ => { }));
+
+        CompletionResult completion = await kernel.GetCompletionsAsync("SampleGreeter.Gr", 16);
+        Assert.Equal(new[] { "Greet" }, completion.Matches);
+
+        KernelRun failed = await KernelRun.SubmitAsync(kernel, "SampleGreeter.Greet(undefinedArgument)");
+        Assert.Equal("CompilationError", failed.Error.Name);
+
+        KernelRun run = await KernelRun.SubmitOkAsync(kernel, "SampleGreeter.Greet(\"again\")");
+        Assert.Equal("Hello, again!", run.ReturnText);
+        KernelRun later = await KernelRun.SubmitOkAsync(kernel, "SampleGreeter.Greet(\"later\") + before");
+        Assert.Equal("Hello, later!1", later.ReturnText);
+    }
+
+    [Fact]
     public async Task Extension_dll_is_loaded_once_and_loading_again_is_harmless()
     {
         CSharpKernel kernel = CSharpKernel.CreateCSharpKernel();
@@ -52,6 +71,17 @@ public sealed class ExtensionTests
 
         KernelRun run = await KernelRun.SubmitOkAsync(kernel, "1 + 1");
         Assert.Equal("2", run.ReturnText);
+    }
+
+    [Fact]
+    public async Task Extension_that_submits_code_while_loading_does_not_deadlock()
+    {
+        CSharpKernel kernel = CSharpKernel.CreateCSharpKernel();
+        var events = new List<KernelEvent>();
+        bool loaded = await kernel.LoadExtensionAsync(new SubmittingExtension(), events.Add).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(loaded);
+        KernelRun run = await KernelRun.SubmitOkAsync(kernel, "setByExtension");
+        Assert.Equal("11", run.ReturnText);
     }
 
     [Theory]
@@ -87,6 +117,19 @@ public sealed class ExtensionTests
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Runs a cell while loading, like an <c>extension.dib</c> would.</summary>
+    private sealed class SubmittingExtension : IKernelExtension
+    {
+        public async Task OnLoadAsync(CSharpKernel kernel)
+        {
+            SubmissionResult result = await kernel.SubmitCodeAsync("var setByExtension = 11;", _ => { });
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException("the extension's cell failed");
+            }
         }
     }
 

@@ -209,6 +209,16 @@ public sealed class SubmissionTests : IClassFixture<KernelFixture>
     }
 
     [Fact]
+    public async Task Chart_figures_are_usable_unqualified_and_display_as_plotly()
+    {
+        KernelRun run = await KernelRun.SubmitOkAsync(_kernel, "new Figure()");
+        IReadOnlyDictionary<string, string> bundle = run.ReturnValue!;
+        Assert.Contains("text/plain", bundle.Keys);
+        Assert.Contains("text/html", bundle.Keys);
+        Assert.StartsWith("{", bundle["application/vnd.plotly.v1+json"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Current_context_is_available_in_cells()
     {
         KernelRun run = await KernelRun.SubmitOkAsync(_kernel, "KernelInvocationContext.Current is not null && KernelInvocationContext.Current.Kernel is not null");

@@ -144,6 +144,20 @@ public sealed class JupyterKernelServerTests : IDisposable
     }
 
     [Fact]
+    public void Execute_EngineThrowsAfterReportingAnError_StillExactlyOneError()
+    {
+        _engine.Script = (_, emit) =>
+        {
+            emit(new ErrorProduced("E", "reported", Array.Empty<string>()));
+            throw new OperationCanceledException();
+        };
+
+        var msgId = _client.Send(_client.Shell, "execute_request", Execute("x"));
+        Assert.Equal("E", (string?)_client.ReplyTo(_client.Shell, msgId).Content["ename"]);
+        Assert.Single(_client.IopubUntilIdle(msgId), m => m.MsgType == "error");
+    }
+
+    [Fact]
     public void ExecutionCount_CountsOnlyStoredNonSilentCells()
     {
         int CountOf(JObject request)

@@ -7,6 +7,7 @@ See kernel_harness.py for how to run these and the WORKBENCH_CLI variable.
 import hashlib
 import hmac
 import json
+import os
 import queue
 import time
 import unittest
@@ -122,6 +123,30 @@ class KernelBehaviourTests(unittest.TestCase):
         self.assertEqual(reply["parent_header"]["msg_id"], wrong_type_id)
         self.assertEqual(reply["content"]["status"], "error")
         self.assertEqual(socket.poll(300), 0)
+
+    def test_listens_only_on_the_connection_file_ports(self):
+        pid = kernel_harness.kernel_pid(self.km)
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+        listening = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as rows:
+                next(rows)
+                for row in rows:
+                    fields = row.split()
+                    if fields[3] == "0A" and fields[9] in inodes:  # 0A = LISTEN
+                        address, port = fields[1].split(":")
+                        listening.add((address, int(port, 16)))
+        expected_ports = {self.kc.shell_port, self.kc.iopub_port, self.kc.stdin_port, self.kc.control_port,
+                          self.kc.hb_port}
+        # 0100007F is 127.0.0.1 in /proc/net/tcp's little-endian hex.
+        self.assertEqual(listening, {("0100007F", port) for port in expected_ports})
 
     # --- execution -------------------------------------------------------------------------------------
 
