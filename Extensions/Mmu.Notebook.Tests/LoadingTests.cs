@@ -75,6 +75,20 @@ public class LoadingTests
     }
 
     [Fact]
+    public async Task one_line_hash_r_loads_the_extension_in_a_bare_kernel()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync(loadExtension: false);
+        string dll = typeof(MmuKernelExtension).Assembly.Location;
+
+        Submission load = await kernel.SubmitAsync($"#r \"{dll}\"");
+        Submission after = await kernel.SubmitAsync($"#!mmu-run {Repository.Experiment("pf-not-present.json")}");
+
+        Assert.True(load.Succeeded, load.ToString());
+        Assert.True(after.Succeeded, after.ToString());
+        Assert.Contains(after.Displays, d => d.FormattedValues.ContainsKey("text/html"));
+    }
+
+    [Fact]
     public async Task loading_from_the_assembly_path_finds_the_extension()
     {
         MmuKernel kernel = await MmuKernel.CreateAsync(loadExtension: false);

@@ -7,10 +7,10 @@ namespace Workbench.Mmu.Notebook;
 /// <summary>
 /// The MMU Workbench kernel extension: makes the model usable in cells (assembly reference and usings), registers
 /// the HTML/plain-text formatters and the <c>#!mmu-*</c> magic commands. The <c>mmu-workbench</c> kernelspec loads
-/// it at start-up; elsewhere load it with <c>#!mmu-load</c> (once loaded) or, from a bare kernel,
+/// it at start-up; elsewhere load it with <c>#!mmu-load</c> (once loaded) or, from a bare kernel, with one line
+/// (the kernel loads the extensions of an assembly a cell references):
 /// <code>
 /// #r "/path/to/Workbench.Mmu.Notebook.dll"
-/// await Workbench.Mmu.Notebook.MmuKernelExtension.LoadAsync(KernelInvocationContext.Current!.Kernel);
 /// </code>
 /// Loading is idempotent: loading again changes nothing.
 /// </summary>

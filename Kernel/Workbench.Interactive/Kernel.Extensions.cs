@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.Loader;
 
@@ -141,32 +142,13 @@ public partial class Kernel
                 continue;
             }
 
-            Type[] types;
-            try
+            int? loaded = await LoadExtensionsInAssemblyAsync(context, assembly, file).ConfigureAwait(false);
+            if (loaded is null)
             {
-                types = assembly.GetExportedTypes();
-            }
-            catch (Exception exception) when (exception is ReflectionTypeLoadException or FileNotFoundException or FileLoadException)
-            {
-                return Fail(context, file, $"its types could not be loaded ({exception.Message}). Is a dependency missing next to it?");
+                return false;
             }
 
-            Type[] extensionTypes = types
-                .Where(t => typeof(IKernelExtension).IsAssignableFrom(t) && t.IsClass && !t.IsAbstract && t.GetConstructor(Type.EmptyTypes) is not null)
-                .ToArray();
-            if (extensionTypes.Length > 0)
-            {
-                AddAssemblyReference(assembly);
-            }
-
-            foreach (Type type in extensionTypes)
-            {
-                found++;
-                if (!await LoadExtensionTypeAsync(context, type, null, file).ConfigureAwait(false))
-                {
-                    return false;
-                }
-            }
+            found += loaded.Value;
         }
 
         if (found == 0)
@@ -175,6 +157,75 @@ public partial class Kernel
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Loads the extensions of every assembly a cell referenced with <c>#r</c> (the one-line load: <c>#r "X.dll"</c>
+    /// of an assembly that contains an <see cref="IKernelExtension"/> loads it, as a package's extension folder does
+    /// in .NET Interactive). Assemblies without extensions are plain references and nothing happens.
+    /// </summary>
+    private async Task LoadExtensionsFromDirectiveReferencesAsync(KernelInvocationContext context, Compilation compilation)
+    {
+        foreach (MetadataReference reference in compilation.DirectiveReferences)
+        {
+            if (reference is not PortableExecutableReference { FilePath: { } file } || context.HasFailed)
+            {
+                continue;
+            }
+
+            // Prefer the copy the script loader already loaded for this cell, so the extension sees the same types
+            // as the cell's code; otherwise load it as LoadExtensionAsync would.
+            Assembly? assembly = AppDomain.CurrentDomain.GetAssemblies()
+                .FirstOrDefault(a => !a.IsDynamic && string.Equals(a.Location, file, StringComparison.Ordinal));
+            try
+            {
+                assembly ??= LoadAssembly(file);
+            }
+            catch (Exception exception) when (exception is BadImageFormatException or FileLoadException or FileNotFoundException)
+            {
+                // The compiler accepted it as a reference; an assembly that cannot be loaded for execution is
+                // reported by the cell itself when its types are used.
+                continue;
+            }
+
+            await LoadExtensionsInAssemblyAsync(context, assembly, file).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Creates and loads every public <see cref="IKernelExtension"/> with a parameterless constructor in
+    /// <paramref name="assembly"/>. Returns how many it found, or null after reporting a failure.
+    /// </summary>
+    private async Task<int?> LoadExtensionsInAssemblyAsync(KernelInvocationContext context, Assembly assembly, string file)
+    {
+        Type[] types;
+        try
+        {
+            types = assembly.GetExportedTypes();
+        }
+        catch (Exception exception) when (exception is ReflectionTypeLoadException or FileNotFoundException or FileLoadException)
+        {
+            Fail(context, file, $"its types could not be loaded ({exception.Message}). Is a dependency missing next to it?");
+            return null;
+        }
+
+        Type[] extensionTypes = types
+            .Where(t => typeof(IKernelExtension).IsAssignableFrom(t) && t.IsClass && !t.IsAbstract && t.GetConstructor(Type.EmptyTypes) is not null)
+            .ToArray();
+        if (extensionTypes.Length > 0)
+        {
+            AddAssemblyReference(assembly);
+        }
+
+        foreach (Type type in extensionTypes)
+        {
+            if (!await LoadExtensionTypeAsync(context, type, null, file).ConfigureAwait(false))
+            {
+                return null;
+            }
+        }
+
+        return extensionTypes.Length;
     }
 
     private async Task<bool> LoadExtensionTypeAsync(KernelInvocationContext context, Type type, IKernelExtension? instance, string source)

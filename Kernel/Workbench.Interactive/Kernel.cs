@@ -417,6 +417,15 @@ public partial class Kernel
             return;
         }
 
+        if (code.Contains("#r", StringComparison.Ordinal))
+        {
+            await LoadExtensionsFromDirectiveReferencesAsync(context, next.Script.GetCompilation()).ConfigureAwait(false);
+            if (context.HasFailed)
+            {
+                return;
+            }
+        }
+
         if (outcome.ReturnValue is not null)
         {
             context.Publish(new ReturnValueProduced(outcome.ReturnValue));

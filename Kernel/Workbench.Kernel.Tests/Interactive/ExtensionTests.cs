@@ -43,6 +43,34 @@ public sealed class ExtensionTests
     }
 
     [Fact]
+    public async Task A_hash_r_of_an_assembly_with_an_extension_loads_the_extension()
+    {
+        CSharpKernel kernel = CSharpKernel.CreateCSharpKernel();
+        string dll = typeof(SampleExtension).Assembly.Location;
+
+        KernelRun load = await KernelRun.SubmitOkAsync(kernel, $"#r \"{dll}\"");
+        KernelRun again = await KernelRun.SubmitOkAsync(kernel, $"#r \"{dll}\"");
+        KernelRun directive = await KernelRun.SubmitOkAsync(kernel, "#!greet Ada");
+
+        Assert.Equal("sample extension loaded\n", load.StandardOutput);
+        Assert.Equal(string.Empty, again.StandardOutput);
+        Assert.Equal(1, SampleExtension.LoadCount(kernel));
+        Assert.Equal("Hello, Ada!\n", directive.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_hash_r_of_a_plain_library_loads_no_extension_and_reports_nothing()
+    {
+        CSharpKernel kernel = CSharpKernel.CreateCSharpKernel();
+        string dll = typeof(Newtonsoft.Json.JsonConvert).Assembly.Location;
+
+        KernelRun run = await KernelRun.SubmitOkAsync(kernel, $"#r \"{dll}\"\nNewtonsoft.Json.JsonConvert.SerializeObject(1)");
+
+        Assert.Equal("1", run.ReturnText);
+        Assert.Equal(string.Empty, run.StandardOutput);
+    }
+
+    [Fact]
     public async Task Extension_dll_is_loaded_once_and_loading_again_is_harmless()
     {
         CSharpKernel kernel = CSharpKernel.CreateCSharpKernel();
