@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of MMU Workbench on a fresh Debian machine with the .NET SDK:
 #   1. installs what is needed (Debian packages, plotly.js)         scripts/setup.sh
-#   2. builds the whole solution once (Release, into out/artifacts)
+#   2. builds the whole solution once (Release, into out/artifacts); publishes the CLI into out/cli
 #   3. model and kernel unit tests (xunit)
 #   4. the full non-PKU access.c sweep through the real walker      ./workbench sweep access
 #   5. Jupyter protocol tests against the installed kernelspec      (python: jupyter_kernel_test + own)
@@ -14,7 +14,7 @@ OUT="$ROOT/out"
 ART="$OUT/artifacts"
 LOGS="$OUT/test-logs"
 PY="${WORKBENCH_PYTHON:-/usr/bin/python3}"
-export WORKBENCH_CLI="$ART/bin/Workbench.Cli/release/workbench-cli"
+export WORKBENCH_CLI="$OUT/cli/workbench-cli"
 mkdir -p "$LOGS"
 
 passed=0; failed=0; failures=()
@@ -33,7 +33,10 @@ echo "== build (Release)"
 if ! dotnet build "$ROOT/Workbench.sln" -c Release --artifacts-path "$ART" -nologo -v quiet -clp:ErrorsOnly > "$LOGS/build.log" 2>&1; then
     cat "$LOGS/build.log"; echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
-touch "$OUT/.cli-stamp"
+# The command-line host (and the notebook kernel) as users run it: published ReadyToRun into out/cli.
+if ! "$ROOT/workbench" help > "$LOGS/publish.log" 2>&1; then
+    cat "$LOGS/publish.log"; echo "publishing the CLI failed"; echo "0 passed, 1 failed"; exit 1
+fi
 
 run_xunit() { # name project
     local log="$LOGS/$1.log"

@@ -6,7 +6,7 @@ Run (after building the CLI):
 
 Environment:
     WORKBENCH_CLI   path of the built CLI executable (the kernel). Default:
-                    <repo>/out/artifacts/bin/Workbench.Cli/release/workbench-cli
+                    <repo>/out/cli/workbench-cli (what ./workbench publishes)
                     (what ./workbench builds). With an isolated build use e.g.
                     WORKBENCH_CLI=/tmp/art/bin/Workbench.Cli/release/workbench-cli
 
@@ -28,7 +28,7 @@ from jupyter_client.manager import start_new_kernel
 
 KERNEL_NAME = "mmu-workbench"
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_CLI = REPO_ROOT / "out" / "artifacts" / "bin" / "Workbench.Cli" / "release" / "workbench-cli"
+DEFAULT_CLI = REPO_ROOT / "out" / "cli" / "workbench-cli"
 
 _spec_root = None
 
