@@ -91,19 +91,7 @@ internal sealed class InterruptRewriter : CSharpSyntaxRewriter
     public override SyntaxNode? VisitMethodDeclaration(MethodDeclarationSyntax node)
     {
         var visited = (MethodDeclarationSyntax)base.VisitMethodDeclaration(node)!;
-        if (visited.Body is not null)
-        {
-            return visited.WithBody(PrependEnter(visited.Body));
-        }
-
-        if (visited.ExpressionBody is null)
-        {
-            return visited;
-        }
-
-        bool returnsValue = ReturnsValue(visited.ReturnType, visited.Modifiers);
-        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue);
-        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
+        return InstrumentBody(visited, ReturnsValue(visited.ReturnType, visited.Modifiers));
     }
 
     public override SyntaxNode? VisitLocalFunctionStatement(LocalFunctionStatementSyntax node)
@@ -124,62 +112,17 @@ internal sealed class InterruptRewriter : CSharpSyntaxRewriter
         return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
     }
 
-    public override SyntaxNode? VisitConstructorDeclaration(ConstructorDeclarationSyntax node)
-    {
-        var visited = (ConstructorDeclarationSyntax)base.VisitConstructorDeclaration(node)!;
-        if (visited.Body is not null)
-        {
-            return visited.WithBody(PrependEnter(visited.Body));
-        }
+    public override SyntaxNode? VisitConstructorDeclaration(ConstructorDeclarationSyntax node) =>
+        InstrumentBody((BaseMethodDeclarationSyntax)base.VisitConstructorDeclaration(node)!, returnsValue: false);
 
-        if (visited.ExpressionBody is null)
-        {
-            return visited;
-        }
+    public override SyntaxNode? VisitDestructorDeclaration(DestructorDeclarationSyntax node) =>
+        InstrumentBody((BaseMethodDeclarationSyntax)base.VisitDestructorDeclaration(node)!, returnsValue: false);
 
-        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue: false);
-        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
-    }
+    public override SyntaxNode? VisitOperatorDeclaration(OperatorDeclarationSyntax node) =>
+        InstrumentBody((BaseMethodDeclarationSyntax)base.VisitOperatorDeclaration(node)!, returnsValue: true);
 
-    public override SyntaxNode? VisitDestructorDeclaration(DestructorDeclarationSyntax node)
-    {
-        var visited = (DestructorDeclarationSyntax)base.VisitDestructorDeclaration(node)!;
-        return visited.Body is not null ? visited.WithBody(PrependEnter(visited.Body)) : visited;
-    }
-
-    public override SyntaxNode? VisitOperatorDeclaration(OperatorDeclarationSyntax node)
-    {
-        var visited = (OperatorDeclarationSyntax)base.VisitOperatorDeclaration(node)!;
-        if (visited.Body is not null)
-        {
-            return visited.WithBody(PrependEnter(visited.Body));
-        }
-
-        if (visited.ExpressionBody is null)
-        {
-            return visited;
-        }
-
-        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue: true);
-        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
-    }
-
-    public override SyntaxNode? VisitConversionOperatorDeclaration(ConversionOperatorDeclarationSyntax node)
-    {
-        var visited = (ConversionOperatorDeclarationSyntax)base.VisitConversionOperatorDeclaration(node)!;
-        if (visited.Body is not null)
-        {
-            return visited.WithBody(PrependEnter(visited.Body));
-        }
-
-        if (visited.ExpressionBody is null)
-        {
-            return visited;
-        }
-
-        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue: true);
-        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
-    }
+    public override SyntaxNode? VisitConversionOperatorDeclaration(ConversionOperatorDeclarationSyntax node) =>
+        InstrumentBody((BaseMethodDeclarationSyntax)base.VisitConversionOperatorDeclaration(node)!, returnsValue: true);
 
     public override SyntaxNode? VisitAccessorDeclaration(AccessorDeclarationSyntax node)
     {
@@ -216,6 +159,26 @@ internal sealed class InterruptRewriter : CSharpSyntaxRewriter
     {
         var visited = (AnonymousMethodExpressionSyntax)base.VisitAnonymousMethodExpression(node)!;
         return visited.WithBlock(PrependEnter(visited.Block));
+    }
+
+    /// <summary>
+    /// Methods, constructors, destructors and operators: an entry check at the top of a block body, or the
+    /// expression body turned into a block that starts with one.
+    /// </summary>
+    private BaseMethodDeclarationSyntax InstrumentBody(BaseMethodDeclarationSyntax visited, bool returnsValue)
+    {
+        if (visited.Body is not null)
+        {
+            return visited.WithBody(PrependEnter(visited.Body));
+        }
+
+        if (visited.ExpressionBody is null)
+        {
+            return visited;
+        }
+
+        BlockSyntax body = ToBlock(visited.ExpressionBody, visited.SemicolonToken, returnsValue);
+        return visited.WithExpressionBody(null).WithSemicolonToken(default).WithBody(body);
     }
 
     private BlockSyntax Prepend(BlockSyntax block) => block.WithStatements(block.Statements.Insert(0, _check));
