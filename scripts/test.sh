@@ -3,7 +3,7 @@
 #   1. installs what is needed (Debian packages, plotly.js)         scripts/setup.sh
 #   2. builds the whole solution once (Release, into out/artifacts); publishes the CLI into out/cli
 #   3. model and kernel unit tests (xunit)
-#   4. the full non-PKU access.c sweep through the real walker      ./workbench sweep access
+#   4. the whole access.c sweep (no PKU, PKU, 5-level) through the real walker   ./workbench sweep access
 #   5. Jupyter protocol tests against the installed kernelspec      (python: jupyter_kernel_test + own)
 #   6. every notebook executed by nbclient, HTML reports opened in headless Chromium
 # and closes with one line "N passed, N failed".
@@ -59,12 +59,21 @@ run_xunit "model unit tests" Extensions/Mmu.Tests/Workbench.Mmu.Tests.csproj
 run_xunit "kernel unit tests" Kernel/Workbench.Kernel.Tests/Workbench.Kernel.Tests.csproj
 run_xunit "notebook extension tests" Extensions/Mmu.Notebook.Tests/Workbench.Mmu.Notebook.Tests.csproj
 
-echo "== access sweep (whole non-PKU access.c space, real walker vs independent oracle)"
-if "$WORKBENCH_CLI" sweep access > "$LOGS/sweep.log" 2>&1; then
-    tail -n 3 "$LOGS/sweep.log"; record "access sweep" 1 0
-else
-    tail -n 20 "$LOGS/sweep.log"; record "access sweep" 0 1
-fi
+# The whole access.c space through the real walker, checked against the independent oracle: without PKU at
+# MAXPHYADDR 46 (bit 51 and bit 36 reserved) and 52 (neither), then with PKU on 4- and 5-level paging.
+run_sweep() { # label args...
+    local label="$1"; shift
+    local log="$LOGS/sweep-${label// /-}.log"
+    if "$WORKBENCH_CLI" sweep access --quiet "$@" > "$log" 2>&1; then
+        grep -E 'cases run|mismatches|cases/s' "$log" | tail -n 3; record "access sweep, $label" 1 0
+    else
+        tail -n 30 "$log"; record "access sweep, $label" 0 1
+    fi
+}
+echo "== access sweep (kvm-unit-tests access.c flag space)"
+run_sweep "no PKU, MAXPHYADDR 46" --maxphyaddr 46
+run_sweep "no PKU, MAXPHYADDR 52" --maxphyaddr 52
+run_sweep "PKU, 4- and 5-level" --pku --la57
 
 echo "== Jupyter protocol tests (kernelspec mmu-workbench)"
 if [ -d Kernel/Workbench.Kernel.Tests/python ]; then
