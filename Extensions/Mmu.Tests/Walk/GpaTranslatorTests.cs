@@ -19,13 +19,14 @@ namespace Workbench.Mmu.Tests.Walk
             public ulong FailOn;
             public List<(ulong Gpa, ulong Access)> Requests;
 
-            public readonly bool TryTranslate(ulong gpa, ulong access, out ulong realGpa, out WalkResult fault)
+            public readonly bool TryTranslate<TObserver>(ulong gpa, ulong access, ref TObserver observer, out ulong realGpa, out WalkResult fault)
+                where TObserver : IWalkObserver
             {
                 Requests.Add((gpa, access));
                 if (gpa == FailOn)
                 {
                     realGpa = 0;
-                    fault = WalkResult.VmExit((PfErr)(access & (ulong)(PfErr.GuestPage | PfErr.GuestFinal)), gpa, 1);
+                    fault = WalkResult.VmExit(ExitReason.Npf, (PfErr)(access & (ulong)(PfErr.GuestPage | PfErr.GuestFinal)), 0, gpa, 0, 1);
                     return false;
                 }
 
@@ -58,7 +59,7 @@ namespace Workbench.Mmu.Tests.Walk
             OffsetTranslator translator = new OffsetTranslator { FailOn = ulong.MaxValue, Requests = new() };
             WalkTrace trace = new WalkTrace();
 
-            WalkResult result = GuestWalker<Long4Format, WalkTrace>.Walk(in context, Gva, (ulong)PfErr.Write, ref trace, ref translator);
+            WalkResult result = GuestWalker<Long4Format, WalkTrace>.Walk(in context, Gva, (ulong)PfErr.Write, Rflags.Fixed1, 0, ref trace, ref translator);
 
             Assert.Equal(0x105567UL, result.Gpa);
             const ulong table = (ulong)(PfErr.Write | PfErr.User | PfErr.GuestPage);
@@ -79,7 +80,7 @@ namespace Workbench.Mmu.Tests.Walk
             OffsetTranslator translator = new OffsetTranslator { FailOn = failOn, Requests = new() };
             NoTrace none = default;
 
-            WalkResult result = GuestWalker<Long4Format, NoTrace>.Walk(in context, Gva, 0, ref none, ref translator);
+            WalkResult result = GuestWalker<Long4Format, NoTrace>.Walk(in context, Gva, 0, Rflags.Fixed1, 0, ref none, ref translator);
 
             Assert.Equal(WalkOutcome.VmExit, result.Outcome);
             Assert.Equal(stage, result.ErrorCode);
@@ -97,7 +98,7 @@ namespace Workbench.Mmu.Tests.Walk
             NoTrace none = default;
             IdentityGpaTranslator identity = default;
 
-            WalkResult direct = GuestWalker<Long4Format, NoTrace>.Walk(in vm.Vcpu.WalkContext, Gva, 0, ref none, ref identity);
+            WalkResult direct = GuestWalker<Long4Format, NoTrace>.Walk(in vm.Vcpu.WalkContext, Gva, 0, Rflags.Fixed1, 0, ref none, ref identity);
 
             Assert.Equal(vm.Vcpu.Access(Gva, AccessKind.Read, 0, false), direct);
         }

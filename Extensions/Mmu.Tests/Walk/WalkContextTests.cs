@@ -34,7 +34,7 @@ namespace Workbench.Mmu.Tests.Walk
         {
             CpuRole role = CpuRole.Compute(new CpuRegisters(Cr0.PE | Cr0.PG, 0, cr4, efer, Rflags.Fixed1, 0));
             PageFormat format = PageFormat.ForGuest(role, maxPhyAddr, gbPages, amd);
-            WalkContext context = new WalkContext(new GuestMemory(4096), format, 0, ReadOnlySpan<ulong>.Empty, 0, Rflags.Fixed1, 0, false, false);
+            WalkContext context = new WalkContext(new GuestMemory(4096), format, 0, ReadOnlySpan<ulong>.Empty, 0, false, false);
             Random random = new Random(maxPhyAddr * 7 + (int)cr4);
 
             for (int i = 0; i < 20_000; i++)

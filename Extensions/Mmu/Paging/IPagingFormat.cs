@@ -30,6 +30,28 @@ namespace Workbench.Mmu.Paging
         /// <summary>Position of the dirty bit (KVM PT_GUEST_DIRTY_SHIFT: 6 for x86 formats, 9 for EPT).</summary>
         static abstract int DirtyShift { get; }
 
+        /// <summary>Position of the accessed bit (KVM PT_GUEST_ACCESSED_SHIFT: 5 for x86 formats, 8 for EPT).</summary>
+        static abstract int AccessedShift { get; }
+
+        /// <summary>
+        /// EPT entries (KVM <c>PTTYPE_EPT</c>): a failed walk also produces an EPT-violation exit qualification
+        /// (<see cref="Arch.EptViolation"/>), and accessed/dirty bits exist only when the EPTP enables them.
+        /// </summary>
+        static abstract bool IsEpt { get; }
+
+        /// <summary>
+        /// KVM <c>FNAME(is_present_gpte)</c>: bit 0 (P) for x86 formats; any of bits 2:0 (R, W, X) for EPT.
+        /// </summary>
+        static abstract bool IsPresent(ulong gpte);
+
+        /// <summary>
+        /// KVM <c>FNAME(gpte_access)</c>: the <see cref="Arch.Acc"/> rights an entry (or the AND of a walk's entries,
+        /// NX already un-inverted) grants. x86: W and U as they are, P stands for Exec and bit 63 (XD) clears it. EPT
+        /// (6.12): R → <see cref="Arch.Acc.User"/> ("we repurpose ACC_USER_MASK to signify readability"), W → Write,
+        /// X → Exec.
+        /// </summary>
+        static abstract Arch.Acc GpteAccess(ulong gpte);
+
         /// <summary>The first level comes from the PDPTR registers instead of memory (PAE).</summary>
         static abstract bool UsesPdptrs { get; }
 

@@ -1,3 +1,4 @@
+using Workbench.Mmu.Arch;
 using System.Runtime.CompilerServices;
 using Workbench.Mmu.Memory;
 
@@ -27,6 +28,16 @@ namespace Workbench.Mmu.Paging
         public static ulong NxMask => Pte64.NxMask;
         /// <inheritdoc/>
         public static int DirtyShift => Pte64.DirtyShift;
+        /// <inheritdoc/>
+        public static int AccessedShift => Pte64.AccessedShift;
+        /// <inheritdoc/>
+        public static bool IsEpt => false;
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool IsPresent(ulong gpte) => (gpte & Pte64.PresentMask) != 0;
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Acc GpteAccess(ulong gpte) => X86Entries.GpteAccess(gpte);
         /// <inheritdoc/>
         public static bool UsesPdptrs => false;
         /// <inheritdoc/>

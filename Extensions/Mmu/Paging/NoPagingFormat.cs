@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Workbench.Mmu.Arch;
 using Workbench.Mmu.Memory;
 
 namespace Workbench.Mmu.Paging
@@ -20,6 +22,16 @@ namespace Workbench.Mmu.Paging
         public static ulong NxMask => 0;
         /// <inheritdoc/>
         public static int DirtyShift => 0;
+        /// <inheritdoc/>
+        public static int AccessedShift => Pte64.AccessedShift;
+        /// <inheritdoc/>
+        public static bool IsEpt => false;
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool IsPresent(ulong gpte) => (gpte & Pte64.PresentMask) != 0;
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Acc GpteAccess(ulong gpte) => X86Entries.GpteAccess(gpte);
         /// <inheritdoc/>
         public static bool UsesPdptrs => false;
         /// <inheritdoc/>

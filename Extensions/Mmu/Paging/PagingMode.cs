@@ -19,6 +19,12 @@ namespace Workbench.Mmu.Paging
 
         /// <summary>5-level IA-32e paging (<see cref="Long5Format"/>).</summary>
         Long5 = 5,
+
+        /// <summary>4-level EPT tables, walked for an L2 guest-physical address (<see cref="Ept4Format"/>).</summary>
+        Ept4 = 0x14,
+
+        /// <summary>5-level EPT tables (<see cref="Ept5Format"/>).</summary>
+        Ept5 = 0x15,
     }
 
     /// <summary>Helpers for <see cref="PagingMode"/>.</summary>
@@ -49,6 +55,22 @@ namespace Workbench.Mmu.Paging
         }
 
         /// <summary>Root level of the mode (0, 2, 3, 4, 5).</summary>
-        public static int RootLevel(this PagingMode mode) => (int)mode;
+        public static int RootLevel(this PagingMode mode) => (int)mode & 0xF;
+
+        /// <summary>The mode walks EPT tables (input: an L2 guest-physical address) rather than x86 paging structures.</summary>
+        public static bool IsEpt(this PagingMode mode) => mode is PagingMode.Ept4 or PagingMode.Ept5;
+
+        /// <summary>Short name as used in traces, dumps and experiment files: none, 32bit, pae, 4level, 5level, ept4, ept5.</summary>
+        public static string DisplayName(this PagingMode mode) => mode switch
+        {
+            PagingMode.None => "none",
+            PagingMode.Legacy32 => "32bit",
+            PagingMode.Pae => "pae",
+            PagingMode.Long4 => "4level",
+            PagingMode.Long5 => "5level",
+            PagingMode.Ept4 => "ept4",
+            PagingMode.Ept5 => "ept5",
+            _ => mode.ToString(),
+        };
     }
 }

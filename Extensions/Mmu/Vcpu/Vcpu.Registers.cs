@@ -1,6 +1,7 @@
 using System.Numerics;
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Permissions;
+using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu
 {
@@ -228,7 +229,6 @@ namespace Workbench.Mmu
             }
 
             _rflags = value | Rflags.Fixed1;
-            RebuildContext();
             return RegisterWrite.Success;
         }
 
@@ -239,7 +239,6 @@ namespace Workbench.Mmu
         public RegisterWrite SetPkru(uint value)
         {
             _pkru = value;
-            RebuildContext();
             return RegisterWrite.Success;
         }
 
@@ -335,7 +334,7 @@ namespace Workbench.Mmu
             }
 
             CommitPdptrs(pdptrs, pdptBase);
-            RebuildContext();
+            _layout.LoadRoots(this);
             return RegisterWrite.Success;
         }
 
@@ -410,9 +409,18 @@ namespace Workbench.Mmu
         {
             pdptBase = cr3 & ~0x1FUL;
             ulong reserved = PageFormat.PdptrReservedMask(_vm.Config.MaxPhyAddr);
+
+            // KVM load_pdptrs: "real_gpa = kvm_translate_gpa(vcpu, mmu, gfn_to_gpa(pdpt_gfn), PFERR_USER_MASK |
+            // PFERR_WRITE_MASK, NULL)": with nested EPT/NPT, L2's CR3 is an L2 GPA and goes through L1's tables.
+            ulong realBase = pdptBase;
+            if (_guestMode && !_layout.ActiveWalker.TryTranslateGpa(pdptBase, (ulong)(PfErr.User | PfErr.Write), out realBase, out WalkResult fault))
+            {
+                return $"{register}: PDPT at L2 GPA 0x{pdptBase:x} is not mapped by L1's EPT/NPT tables ({fault})";
+            }
+
             for (int i = 0; i < 4; i++)
             {
-                ulong gpa = pdptBase + ((ulong)i * 8);
+                ulong gpa = realBase + ((ulong)i * 8);
                 if (!_vm.Memory.TryReadU64(gpa, out ulong pdpte))
                 {
                     return $"{register}: PDPT at 0x{pdptBase:x} is outside guest memory";

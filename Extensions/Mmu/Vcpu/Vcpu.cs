@@ -1,5 +1,6 @@
 using Workbench.Mmu.Arch;
-using Workbench.Mmu.Memory;
+using Workbench.Mmu.Contexts;
+using Workbench.Mmu.Nested;
 using Workbench.Mmu.Paging;
 using Workbench.Mmu.Permissions;
 using Workbench.Mmu.Walk;
@@ -21,6 +22,7 @@ namespace Workbench.Mmu
     public sealed partial class Vcpu
     {
         private readonly Vm _vm;
+        private readonly ContextLayout _layout;
         private readonly ulong[] _pdptrs = new ulong[4];
         private ulong _cr0;
         private ulong _cr3;
@@ -29,12 +31,14 @@ namespace Workbench.Mmu
         private ulong _rflags;
         private uint _pkru;
         private ulong _pdptBase;
-        private CpuRole _role;
-        private PageFormat _format;
-        private PagingMode _mode;
-        private WalkContext _context;
 
-        internal Vcpu(Vm vm)
+        // Nested state: the L2 L1 configured (VMCS12 / VMCB12), whether L2 runs, and the other level's registers
+        // (vmcs01 / vmcb01 save area while L2 runs).
+        private NestedGuest? _nested;
+        private bool _guestMode;
+        private SavedState _otherLevel;
+
+        internal Vcpu(Vm vm, string layout)
         {
             _vm = vm;
 
@@ -42,39 +46,57 @@ namespace Workbench.Mmu
             // (KVM kvm_vcpu_reset / vmx_vcpu_reset: X86_CR0_NW | X86_CR0_CD | X86_CR0_ET).
             _cr0 = Cr0.CD | Cr0.NW | Cr0.ET;
             _rflags = Rflags.Fixed1;
-            _role = CpuRole.Compute(Registers);
-            _format = PageFormat.ForGuest(_role, vm.Config.MaxPhyAddr, vm.Config.GbPages, vm.Config.Vendor == Vendor.Amd);
-            _mode = PagingModes.FromRole(_role);
-            RebuildContext();
+            _layout = ContextLayouts.Create(layout, vm);
+            _layout.InitMmu(this);
         }
 
         /// <summary>The VM this vCPU belongs to.</summary>
         public Vm Vm => _vm;
 
-        /// <summary>Current register values.</summary>
+        /// <summary>Register values of the running guest (L2's while <see cref="IsGuestMode"/>).</summary>
         public CpuRegisters Registers => new CpuRegisters(_cr0, _cr3, _cr4, _efer, _rflags, _pkru);
 
-        /// <summary>The PAE PDPTR registers, loaded by the last MOV to CR0/CR3/CR4 in PAE paging (KVM <c>pdptrs[4]</c>).</summary>
+        /// <summary>L1's registers: the running ones, or the saved ones (vmcs01 / vmcb01) while L2 runs.</summary>
+        public CpuRegisters L1Registers => _guestMode ? _otherLevel.Registers : Registers;
+
+        /// <summary>The PAE PDPTR registers of the running guest, loaded by the last MOV to CR0/CR3/CR4 in PAE paging (KVM <c>pdptrs[4]</c>).</summary>
         public ReadOnlySpan<ulong> Pdptrs => _pdptrs;
 
-        /// <summary>The CPU role of the current registers (KVM <c>cpu_role</c>).</summary>
-        public CpuRole Role => _role;
+        /// <summary>GPA the PDPTRs were loaded from (CR3 &amp; ~0x1F; for traces).</summary>
+        public ulong PdptBase => _pdptBase;
 
-        /// <summary>Reserved-bit masks, permission table and PKRU mask of the current role (KVM <c>guest_rsvd_check</c> etc.).</summary>
-        public PageFormat WalkFormat => _format;
+        /// <summary>The vCPU runs L2 (KVM <c>is_guest_mode</c>).</summary>
+        public bool IsGuestMode => _guestMode;
 
-        /// <summary>The paging mode the role selects.</summary>
-        public PagingMode Mode => _mode;
+        /// <summary>1 while L1 runs, 2 while L2 runs.</summary>
+        public int Level => _guestMode ? 2 : 1;
 
-        /// <summary>Everything a walk reads, rebuilt on every register change.</summary>
-        public ref readonly WalkContext WalkContext => ref _context;
+        /// <summary>The L2 guest L1 configured, or null (no nested guest).</summary>
+        public NestedGuest? Nested => _nested;
+
+        /// <summary>The MMU organization (structure variant): its objects, pointers and who serves what.</summary>
+        public ContextLayout Contexts => _layout;
+
+        /// <summary>The CPU role of the walker that serves the running guest's accesses (KVM <c>walk_mmu-&gt;cpu_role</c>).</summary>
+        public CpuRole Role => _layout.ActiveWalker.CpuRole;
+
+        /// <summary>Reserved-bit masks, permission table and PKRU mask of <see cref="Role"/>.</summary>
+        public PageFormat WalkFormat => _layout.ActiveWalker.Format;
+
+        /// <summary>The paging mode of the running guest's walker.</summary>
+        public PagingMode Mode => _layout.ActiveWalker.Mode;
+
+        /// <summary>Everything a walk of the running guest reads.</summary>
+        public ref readonly WalkContext WalkContext => ref _layout.ActiveWalker.Context;
 
         /// <summary>Raised by <see cref="Invlpg"/> with the invalidated linear address, for TLB / shadow-MMU models.</summary>
         public event Action<ulong>? AddressInvalidated;
 
         /// <summary>
-        /// Performs a linear-address access the way KVM's emulator does (<c>__linearize</c> then <c>gva_to_gpa</c> via
-        /// <c>walk_addr_generic</c>), including A/D updates in guest memory.
+        /// Performs a linear-address access of the running guest the way KVM's emulator does (<c>__linearize</c> then
+        /// <c>walk_mmu-&gt;gva_to_gpa</c>), including A/D updates in guest memory, and delivers its fault: a #PF
+        /// stays with the running guest; an EPT/NPT fault of L2 is a VM exit, after which L1 runs
+        /// (<c>nested_vmx_vmexit</c> / <c>nested_svm_vmexit</c>).
         /// </summary>
         /// <remarks>
         /// In IA-32e mode a non-canonical address (48-bit, or 57-bit with CR4.LA57) gives
@@ -91,19 +113,32 @@ namespace Workbench.Mmu
         {
             ArgumentOutOfRangeException.ThrowIfNegative(cpl);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(cpl, 3);
-            return Dispatch(gva, kind.AccessPfec(cpl, implicitAccess), trace, linearize: true);
+            PageWalker walker = _layout.ActiveWalker;
+            if (!walker.Linearize(ref gva, out WalkResult gp))
+            {
+                return gp;
+            }
+
+            WalkResult result = walker.GvaToGpa(gva, kind.AccessPfec(cpl, implicitAccess), _rflags, _pkru, trace);
+            if (result.Outcome == WalkOutcome.VmExit && _guestMode)
+            {
+                ExitToL1();
+            }
+
+            return result;
         }
 
         /// <summary>
-        /// KVM <c>gva_to_gpa</c> (<c>kvm_mmu_gva_to_gpa_read/write/…</c>): the same walk, A/D updates included, with a raw
-        /// PFERR access mask (<see cref="WalkAccess.AccessPfec"/>) and no linearization (no canonical check, no truncation).
+        /// KVM <c>gva_to_gpa</c> (<c>kvm_mmu_gva_to_gpa_read/write/…</c>) through <c>walk_mmu</c>: the same walk, A/D
+        /// updates included, with a raw PFERR access mask (<see cref="WalkAccess.AccessPfec"/>), no linearization (no
+        /// canonical check, no truncation) and no fault delivery.
         /// </summary>
         /// <param name="gva">Guest virtual address.</param>
         /// <param name="access">PFERR bits: W, U, F, <see cref="PfErr.ImplicitAccess"/>.</param>
         /// <param name="trace">Collects every page-table read and A/D write when given.</param>
         public WalkResult Translate(ulong gva, ulong access, WalkTrace? trace = null)
         {
-            return Dispatch(gva, access, trace, linearize: false);
+            return _layout.ActiveWalker.GvaToGpa(gva, access, _rflags, _pkru, trace);
         }
 
         /// <summary>
@@ -127,67 +162,130 @@ namespace Workbench.Mmu
             return (ulong)((long)(address << shift) >> shift) == address;
         }
 
-        private bool IsLongMode => (_efer & Efer.LMA) != 0;
-
-        private WalkResult Dispatch(ulong gva, ulong pfec, WalkTrace? trace, bool linearize)
+        /// <summary>
+        /// Nested VM entry into a new L2 (VMLAUNCH / VMRUN): checks what VM entry checks (<see cref="NestedGuest.Check"/>,
+        /// then L2's registers as <see cref="LoadState"/> does), saves L1's registers, switches the MMU contexts
+        /// (<see cref="ContextLayout.EnterGuestMode"/>) and loads L2's registers. On failure nothing changes and the
+        /// error names the experiment field (<c>nested.eptp: …</c>, <c>nested.vcpu.cr4: …</c>).
+        /// </summary>
+        public RegisterWrite EnterNested(NestedGuest guest)
         {
-            return _mode switch
+            ArgumentNullException.ThrowIfNull(guest);
+            if (_guestMode)
             {
-                PagingMode.Long4 => Run<Long4Format>(gva, pfec, trace, linearize),
-                PagingMode.Long5 => Run<Long5Format>(gva, pfec, trace, linearize),
-                PagingMode.Pae => Run<PaeFormat>(gva, pfec, trace, linearize),
-                PagingMode.Legacy32 => Run<Legacy32Format>(gva, pfec, trace, linearize),
-                _ => Run<NoPagingFormat>(gva, pfec, trace, linearize),
-            };
-        }
-
-        private WalkResult Run<TFormat>(ulong gva, ulong pfec, WalkTrace? trace, bool linearize)
-            where TFormat : struct, IPagingFormat
-        {
-            if (linearize)
-            {
-                if (TFormat.LinearAddressBits == 32)
-                {
-                    gva = (uint)gva;
-                }
-                else if (!IsCanonical(gva, TFormat.LinearAddressBits))
-                {
-                    return WalkResult.GeneralProtection(gva);
-                }
+                return RegisterWrite.Fail("nested: the vCPU already runs L2");
             }
 
-            if (trace is null)
+            if (guest.Check(_vm.Config, Registers) is { } problem)
             {
-                NoTrace none = default;
-                return GuestWalker<TFormat, NoTrace>.Walk(in _context, gva, pfec, ref none);
+                return RegisterWrite.Fail(problem);
             }
 
-            return GuestWalker<TFormat, WalkTrace>.Walk(in _context, gva, pfec, ref trace);
+            NestedGuest? previous = _nested;
+            _nested = guest;
+            RegisterWrite entry = EnterL2(guest.Registers);
+            if (!entry.Ok)
+            {
+                _nested = previous;
+            }
+
+            return entry;
         }
 
         /// <summary>
-        /// Recomputes the role from the registers; rebuilds the walk format only when the role changed (KVM
-        /// <c>kvm_init_mmu</c> returns early when <c>cpu_role.as_u64</c> is unchanged). The walk context is rebuilt
-        /// always (it also holds CR3, PDPTRs, RFLAGS and PKRU).
+        /// Runs L2 again after a VM exit (VMRESUME / VMRUN with the L2 state saved at the exit). A no-op when L2 runs.
+        /// </summary>
+        public RegisterWrite ResumeL2()
+        {
+            if (_guestMode)
+            {
+                return RegisterWrite.Success;
+            }
+
+            if (_nested is null)
+            {
+                return RegisterWrite.Fail("level: there is no L2 guest (no \"nested\" configuration)");
+            }
+
+            return EnterL2(_nested.Registers);
+        }
+
+        /// <summary>
+        /// Nested VM exit: L2's registers are saved into <see cref="Nested"/> (VMCS12 / VMCB12 guest state), L1's
+        /// restored, and the MMU contexts switched back (<see cref="ContextLayout.LeaveGuestMode"/>). A no-op in L1.
+        /// </summary>
+        public void ExitToL1()
+        {
+            if (!_guestMode)
+            {
+                return;
+            }
+
+            _nested = _nested! with { Registers = Registers };
+            SavedState l1 = _otherLevel;
+            _guestMode = false;
+            _layout.LeaveGuestMode(this);
+            Restore(l1);
+            Refresh();
+        }
+
+        /// <summary>
+        /// A CPUID change that feeds the MMU (KVM <c>kvm_mmu_after_set_cpuid</c>): every role is invalidated and the
+        /// contexts are rebuilt from the new configuration.
+        /// </summary>
+        internal void AfterSetCpuid()
+        {
+            _layout.AfterSetCpuid(this);
+        }
+
+        private bool IsLongMode => (_efer & Efer.LMA) != 0;
+
+        private RegisterWrite EnterL2(CpuRegisters l2)
+        {
+            SavedState l1 = Save();
+            _guestMode = true;
+            _otherLevel = l1;
+            _layout.EnterGuestMode(this);
+            RegisterWrite load = LoadState(l2);
+            if (!load.Ok)
+            {
+                // VM entry fails on invalid guest state: L1 keeps running, nothing changed.
+                _guestMode = false;
+                _layout.LeaveGuestMode(this);
+                Restore(l1);
+                Refresh();
+                return RegisterWrite.Fail("nested.vcpu." + load.Error);
+            }
+
+            return load;
+        }
+
+        private SavedState Save() => new SavedState(Registers, _pdptrs[0], _pdptrs[1], _pdptrs[2], _pdptrs[3], _pdptBase);
+
+        private void Restore(in SavedState state)
+        {
+            _cr0 = state.Registers.Cr0;
+            _cr3 = state.Registers.Cr3;
+            _cr4 = state.Registers.Cr4;
+            _efer = state.Registers.Efer;
+            _rflags = state.Registers.Rflags;
+            _pkru = state.Registers.Pkru;
+            _pdptrs[0] = state.Pdptr0;
+            _pdptrs[1] = state.Pdptr1;
+            _pdptrs[2] = state.Pdptr2;
+            _pdptrs[3] = state.Pdptr3;
+            _pdptBase = state.PdptBase;
+        }
+
+        /// <summary>
+        /// KVM <c>kvm_init_mmu</c> after a register change: the layout recomputes roles from the running guest's
+        /// registers (rebuilding formats only when a role changed) and reloads roots.
         /// </summary>
         private void Refresh()
         {
-            CpuRole role = CpuRole.Compute(Registers);
-            if (role.AsU64 != _role.AsU64)
-            {
-                _role = role;
-                VmConfig config = _vm.Config;
-                _format = PageFormat.ForGuest(role, config.MaxPhyAddr, config.GbPages, config.Vendor == Vendor.Amd);
-                _mode = PagingModes.FromRole(role);
-            }
-
-            RebuildContext();
+            _layout.InitMmu(this);
         }
 
-        private void RebuildContext()
-        {
-            _context = new WalkContext(_vm.Memory, _format, _cr3, _pdptrs, _pdptBase, _rflags, _pkru,
-                _role.IsCr4Pse, _role.IsEferNx || _role.IsCr4Smep);
-        }
+        private readonly record struct SavedState(CpuRegisters Registers, ulong Pdptr0, ulong Pdptr1, ulong Pdptr2, ulong Pdptr3, ulong PdptBase);
     }
 }

@@ -5,15 +5,15 @@ namespace Workbench.Mmu
     /// <summary>A modelled VM: its configuration, guest physical memory (one memslot at GPA 0) and one vCPU.</summary>
     public sealed class Vm
     {
-        private Vm(VmConfig config)
+        private Vm(VmConfig config, string layout)
         {
             Config = config;
             Memory = new GuestMemory(config.MemorySize);
-            Vcpu = new Vcpu(this);
+            Vcpu = new Vcpu(this, layout);
         }
 
-        /// <summary>The configuration the VM was created with.</summary>
-        public VmConfig Config { get; }
+        /// <summary>The configuration: as created, then as CPUID changes left it (<see cref="SetCpuid"/>).</summary>
+        public VmConfig Config { get; private set; }
 
         /// <summary>Guest physical memory.</summary>
         public GuestMemory Memory { get; }
@@ -27,9 +27,29 @@ namespace Workbench.Mmu
         /// </summary>
         public bool IsLegalGpa(ulong gpa) => (gpa >> Config.MaxPhyAddr) == 0;
 
+        /// <summary>
+        /// Changes the guest CPUID bits the MMU reads (MAXPHYADDR, GBPAGES), as KVM_SET_CPUID2 does
+        /// (<c>kvm_mmu_after_set_cpuid</c>: every role invalidated, contexts rebuilt). Returns the reason when the new
+        /// values are invalid (memory must still fit below 2^MAXPHYADDR); nothing changes then.
+        /// </summary>
+        public string? SetCpuid(int maxPhyAddr, bool gbPages)
+        {
+            VmConfig next = Config with { MaxPhyAddr = maxPhyAddr, GbPages = gbPages };
+            if (next.Validate() is { } error)
+            {
+                return error;
+            }
+
+            Config = next;
+            Vcpu.AfterSetCpuid();
+            return null;
+        }
+
         /// <summary>Creates a VM. An invalid configuration (see <see cref="VmConfig.Validate"/>) is a caller error.</summary>
-        /// <exception cref="ArgumentException">The configuration is invalid; the message names the field.</exception>
-        public static Vm Create(VmConfig config)
+        /// <param name="config">The VM configuration.</param>
+        /// <param name="layout">The MMU organization (structure variant, <see cref="Contexts.ContextLayouts"/>).</param>
+        /// <exception cref="ArgumentException">The configuration is invalid or the layout unknown; the message names the field.</exception>
+        public static Vm Create(VmConfig config, string layout = Contexts.ContextLayouts.Default)
         {
             ArgumentNullException.ThrowIfNull(config);
             string? error = config.Validate();
@@ -38,7 +58,7 @@ namespace Workbench.Mmu
                 throw new ArgumentException(error, nameof(config));
             }
 
-            return new Vm(config);
+            return new Vm(config, layout);
         }
 
         /// <summary>Creates a VM, or returns false with the reason when the configuration is invalid.</summary>
@@ -46,7 +66,7 @@ namespace Workbench.Mmu
         {
             ArgumentNullException.ThrowIfNull(config);
             error = config.Validate();
-            vm = error is null ? new Vm(config) : null;
+            vm = error is null ? new Vm(config, Contexts.ContextLayouts.Default) : null;
             return vm is not null;
         }
     }

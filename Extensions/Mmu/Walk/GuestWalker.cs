@@ -22,7 +22,8 @@ namespace Workbench.Mmu.Walk
     ///   and PSE-36 bits, final translation.</item>
     /// <item>A/D: only after the access passed every check; A on every level walked that lacks it, D on the leaf for
     ///   writes; only changed entries are written (KVM <c>update_accessed_dirty_bits</c>).</item>
-    /// <item>Error: add W/U from the access, I/D for fetches only with EFER.NXE or CR4.SMEP; CR2 = address.</item>
+    /// <item>Error: add W/U from the access, I/D for fetches only with EFER.NXE or CR4.SMEP; CR2 = address. An EPT
+    ///   walk also synthesizes the EPT-violation exit qualification.</item>
     /// </list>
     /// Not modelled: KVM's cmpxchg race and <c>retry_walk</c> (one thread), read-only memslots (all memory is
     /// writable), <c>protect_clean_gpte</c> (it only narrows the access KVM gives a shadow PTE for reads; the
@@ -33,22 +34,28 @@ namespace Workbench.Mmu.Walk
         where TObserver : IWalkObserver
     {
         /// <summary>Walks <paramref name="addr"/> for <paramref name="access"/> (PFERR bits) with identity GPA translation.</summary>
+        /// <param name="context">The walker's state (role, format, root).</param>
+        /// <param name="addr">Linear address (or L2 GPA for an EPT/NPT walker).</param>
+        /// <param name="access">PFERR bits: W, U, F, <see cref="PfErr.ImplicitAccess"/>.</param>
+        /// <param name="rflags">RFLAGS of the vCPU (AC for SMAP).</param>
+        /// <param name="pkru">PKRU of the vCPU.</param>
+        /// <param name="observer">Receives every paging-structure access.</param>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static WalkResult Walk(in WalkContext context, ulong addr, ulong access, ref TObserver observer)
+        public static WalkResult Walk(in WalkContext context, ulong addr, ulong access, ulong rflags, uint pkru, ref TObserver observer)
         {
             IdentityGpaTranslator identity = default;
-            return Walk(in context, addr, access, ref observer, ref identity);
+            return Walk(in context, addr, access, rflags, pkru, ref observer, ref identity);
         }
 
         /// <summary>Walks <paramref name="addr"/> for <paramref name="access"/>, passing table and final GPAs through <paramref name="translator"/>.</summary>
-        public static WalkResult Walk<TTranslator>(in WalkContext context, ulong addr, ulong access, ref TObserver observer,
-            ref TTranslator translator)
+        public static WalkResult Walk<TTranslator>(in WalkContext context, ulong addr, ulong access, ulong rflags, uint pkru,
+            ref TObserver observer, ref TTranslator translator)
             where TTranslator : struct, IGpaTranslator
         {
             if (TFormat.RootLevel == 0)
             {
                 // KVM nonpaging_gva_to_gpa: no tables, no permission checks, only kvm_translate_gpa.
-                if (!translator.TryTranslate(addr, access | (ulong)PfErr.GuestFinal, out ulong directGpa, out WalkResult outer))
+                if (!translator.TryTranslate(addr, access | (ulong)PfErr.GuestFinal, ref observer, out ulong directGpa, out WalkResult outer))
                 {
                     return outer;
                 }
@@ -59,17 +66,32 @@ namespace Workbench.Mmu.Walk
             ulong errcode = 0;
             ulong pte = context.Root;
             int level = TFormat.RootLevel;
+            int dimension = context.Dimension;
             LevelArray ptes = default;
             LevelArray pteGpas = default;
+
+            // Raw AND of every entry walked (NX inverted). EPT faults report its R/W/X in the exit qualification.
+            ulong pteAccess = ~0UL;
 
             if (TFormat.UsesPdptrs)
             {
                 // KVM walk_addr_generic, PTTYPE 64 with level == PT32E_ROOT_LEVEL: the PDPTE comes from
                 // mmu->get_pdptr(), loaded at MOV CR (SDM 4.4.1); it is not re-read and has no A bit.
                 int pdptIndex = (int)(addr >> 30) & 3;
-                pte = context.GetPdptr(pdptIndex);
-                observer.OnAccess(TraceKind.PdptrRegister, 3, context.PdptBase + ((ulong)pdptIndex * 8), pte, 0);
-                if ((pte & Pte64.PresentMask) == 0)
+                if (context.PdptrsFromMemory)
+                {
+                    // SVM nested NPT in PAE format (KVM nested_svm_get_tdp_pdptr): read from memory at nCR3 each time.
+                    ulong pdpteGpa = context.Root + ((ulong)pdptIndex * 8);
+                    pte = pdpteGpa + 8 <= context.MemorySize ? TFormat.ReadEntry(context.Memory, pdpteGpa) : 0;
+                    observer.OnAccess(TraceKind.Read, 3, pdpteGpa, pte, dimension);
+                }
+                else
+                {
+                    pte = context.GetPdptr(pdptIndex);
+                    observer.OnAccess(TraceKind.PdptrRegister, 3, context.PdptBase + ((ulong)pdptIndex * 8), pte, dimension);
+                }
+
+                if (!TFormat.IsPresent(pte))
                 {
                     goto Error;
                 }
@@ -78,14 +100,15 @@ namespace Workbench.Mmu.Walk
             }
 
             int maxLevel = level;
-            ulong pteAccess = ~0UL;
+            bool haveAd = context.HaveAccessedDirty;
 
-            // nested_access: the CPU writes A/D into tables, so the outer MMU must allow W (x86 formats always have A/D).
-            const ulong NestedAccess = (ulong)(PfErr.Write | PfErr.User | PfErr.GuestPage);
+            // KVM nested_access: the CPU writes A/D into the tables it walks, so the outer (EPT/NPT) dimension must
+            // allow writes to table pages when this format has A/D; "NPT walks are always user-walks".
+            ulong nestedAccess = (haveAd ? (ulong)PfErr.Write : 0) | (ulong)(PfErr.User | PfErr.GuestPage);
             while (true)
             {
                 ulong tableGpa = TFormat.TableAddress(pte);
-                if (!translator.TryTranslate(tableGpa, NestedAccess, out ulong realTableGpa, out WalkResult outer))
+                if (!translator.TryTranslate(tableGpa, nestedAccess, ref observer, out ulong realTableGpa, out WalkResult outer))
                 {
                     return outer;
                 }
@@ -101,17 +124,18 @@ namespace Workbench.Mmu.Walk
                 }
 
                 pte = TFormat.ReadEntry(context.Memory, pteGpa);
-                observer.OnAccess(TraceKind.Read, level, pteGpa, pte, 0);
+                observer.OnAccess(TraceKind.Read, level, pteGpa, pte, dimension);
 
                 // "Inverting the NX it lets us AND it like other permission bits."
                 pteAccess &= pte ^ TFormat.NxMask;
 
-                if ((pte & Pte64.PresentMask) == 0)
+                if (!TFormat.IsPresent(pte))
                 {
                     goto Error;
                 }
 
-                // SDM 4.7: a reserved bit in any entry gives RSVD=1, P=1 (KVM is_rsvd_bits_set / rsvd_bits_mask).
+                // SDM 4.7 / 29.3.3.1: a reserved bit in any entry gives RSVD=1, P=1 (KVM is_rsvd_bits_set; for EPT
+                // also is_bad_mt_xwr, which the nested MMU turns into an EPT misconfiguration).
                 if (context.IsReserved(pte, level))
                 {
                     errcode = (ulong)(PfErr.Rsvd | PfErr.Present);
@@ -129,79 +153,116 @@ namespace Workbench.Mmu.Walk
             }
 
             uint pkey = TFormat.ProtectionKey(pte);
-            Acc acc = GpteAccess(pteAccess ^ TFormat.NxMask);
-            errcode = context.Format.PermissionFault(acc, pkey, access, context.Rflags, context.Pkru);
+            Acc acc = TFormat.GpteAccess(pteAccess ^ TFormat.NxMask);
+            errcode = context.Format.PermissionFault(acc, pkey, access, rflags, pkru);
             if (errcode != 0)
             {
-                return Fail(errcode, access, in context, addr, level, acc);
+                return Fail(errcode, access, in context, addr, level, acc, pteAccess);
             }
 
             ulong gpa = TFormat.LeafGpa(pte, level, addr);
-            if (!translator.TryTranslate(gpa, access | (ulong)PfErr.GuestFinal, out ulong realGpa, out WalkResult finalFault))
+            if (!translator.TryTranslate(gpa, access | (ulong)PfErr.GuestFinal, ref observer, out ulong realGpa, out WalkResult finalFault))
             {
                 return finalFault;
             }
 
-            // A must be set at every level (pte_access is the AND over all levels; x86 formats always have A/D); on a
-            // write, "fold the dirty bit into accessed_dirty": the leaf's D, shifted down onto A.
-            ulong accessedDirty = pteAccess & Pte64.AccessedMask;
-            bool write = (access & (ulong)PfErr.Write) != 0;
-            if (write)
+            // KVM: accessed_dirty = have_ad ? pte_access & ACCESSED : 0 — A must be set at every level; on a write,
+            // "fold the dirty bit into accessed_dirty" (the leaf's D, shifted down onto A). Without A/D (EPT with
+            // EPTP bit 6 clear) update_accessed_dirty_bits returns at once, so nothing is written.
+            if (haveAd)
             {
-                accessedDirty &= pte >> (TFormat.DirtyShift - Pte64.AccessedShift);
-            }
+                ulong accessedDirty = pteAccess & (1UL << TFormat.AccessedShift);
+                bool write = (access & (ulong)PfErr.Write) != 0;
+                if (write)
+                {
+                    accessedDirty &= pte >> (TFormat.DirtyShift - TFormat.AccessedShift);
+                }
 
-            if (accessedDirty == 0)
-            {
-                UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, write, ref observer);
+                if (accessedDirty == 0)
+                {
+                    UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, write, ref observer);
+                }
             }
 
             return WalkResult.Success(realGpa, level, acc, TFormat.PageSize(level), pkey);
 
         Error:
-            return Fail(errcode, access, in context, addr, level, Acc.None);
-        }
-
-        /// <summary>
-        /// KVM FNAME(gpte_access) for x86 formats: W and U as they are, P stands for ACC_EXEC and is cleared by NX
-        /// (the accumulated value was un-inverted by the caller, so bit 63 = "some level had XD").
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Acc GpteAccess(ulong gpte)
-        {
-            ulong access = gpte & (Pte64.WritableMask | Pte64.UserMask | Pte64.PresentMask);
-            access ^= gpte >> 63;
-            return (Acc)access;
+            return Fail(errcode, access, in context, addr, level, Acc.None, pteAccess);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static WalkResult Fail(ulong errcode, ulong access, in WalkContext context, ulong addr, int level, Acc acc)
+        private static WalkResult Fail(ulong errcode, ulong access, in WalkContext context, ulong addr, int level, Acc acc,
+            ulong rawPteAccess)
         {
             // KVM walk_addr_generic "error:": W and U come from the access; I/D only if EFER.NX or CR4.SMEP
             // (SDM 4.7 has I/D "if CR4.SMEP = 1 or (CR4.PAE = 1 and IA32_EFER.NXE = 1)"; KVM's role copies EFER.NXE
             // in every paging mode, so 32-bit paging with NXE also reports I/D — the model follows KVM).
+            // The error code is a u16 in KVM's walker: the GUEST_* stage bits of the access never enter it.
             errcode |= access & (ulong)(PfErr.Write | PfErr.User);
             if ((access & (ulong)PfErr.Fetch) != 0 && context.HasPferrFetch)
             {
                 errcode |= (ulong)PfErr.Fetch;
             }
 
+            if (TFormat.IsEpt)
+            {
+                return WalkResult.EptFault((PfErr)errcode, addr, level, EptQualification(errcode, access, rawPteAccess));
+            }
+
             return WalkResult.PageFault((PfErr)errcode, addr, level, acc);
         }
 
         /// <summary>
+        /// KVM 6.12 paging_tmpl.h, PTTYPE_EPT "error:" (an EPT misconfiguration, RSVD, gets 0): bits 2:0 from the
+        /// request (W → write, U → read: every nested walk carries U; F → fetch), bit 7 always ("assume the GVA is
+        /// always valid"), bit 8 unless the access was to a guest paging structure, bits 5:3 = R/W/X ANDed over the
+        /// entries walked (raw EPT bits, including the entry that stopped the walk).
+        /// </summary>
+        private static ulong EptQualification(ulong errcode, ulong access, ulong rawPteAccess)
+        {
+            if ((errcode & (ulong)PfErr.Rsvd) != 0)
+            {
+                return 0;
+            }
+
+            ulong qualification = EptViolation.GvaIsValid | ((rawPteAccess & EptPte.RwxMask) << EptViolation.RwxShift);
+            if ((access & (ulong)PfErr.Write) != 0)
+            {
+                qualification |= EptViolation.AccWrite;
+            }
+
+            if ((access & (ulong)PfErr.User) != 0)
+            {
+                qualification |= EptViolation.AccRead;
+            }
+
+            if ((access & (ulong)PfErr.Fetch) != 0)
+            {
+                qualification |= EptViolation.AccInstr;
+            }
+
+            if ((access & (ulong)PfErr.GuestPage) == 0)
+            {
+                qualification |= EptViolation.GvaTranslated;
+            }
+
+            return qualification;
+        }
+
+        /// <summary>
         /// KVM FNAME(update_accessed_dirty_bits): from the top level down to the leaf, set A where clear and, on the
-        /// leaf of a write, D; write back only entries that changed (SDM 4.8: the CPU sets A on every entry used and
-        /// D on the leaf of a write, never for an access that faults).
+        /// leaf of a write, D; write back only entries that changed (SDM 4.8 / 29.3.5: the CPU sets A on every entry
+        /// used and D on the leaf of a write, never for an access that faults).
         /// </summary>
         private static void UpdateAccessedDirty(in WalkContext context, ref LevelArray ptes, ref LevelArray pteGpas,
             int maxLevel, int leafLevel, bool write, ref TObserver observer)
         {
+            ulong accessedMask = 1UL << TFormat.AccessedShift;
             ulong dirtyMask = 1UL << TFormat.DirtyShift;
             for (int level = maxLevel; level >= leafLevel; level--)
             {
                 ulong orig = ptes[level - 1];
-                ulong pte = orig | Pte64.AccessedMask;
+                ulong pte = orig | accessedMask;
                 if (level == leafLevel && write)
                 {
                     pte |= dirtyMask;
@@ -213,7 +274,7 @@ namespace Workbench.Mmu.Walk
                 }
 
                 TFormat.TryWriteEntry(context.Memory, pteGpas[level - 1], pte);
-                observer.OnAccess(TraceKind.Write, level, pteGpas[level - 1], pte, 0);
+                observer.OnAccess(TraceKind.Write, level, pteGpas[level - 1], pte, context.Dimension);
                 ptes[level - 1] = pte;
             }
         }

@@ -15,7 +15,13 @@ namespace Workbench.Mmu.Walk
         /// fault (usually <see cref="WalkOutcome.VmExit"/>), which ends the whole walk (KVM returns 0 keeping the
         /// nested walker's fault).
         /// </summary>
-        bool TryTranslate(ulong gpa, ulong access, out ulong realGpa, out WalkResult fault);
+        /// <param name="gpa">The guest-physical address as the walker sees it (an L2 GPA in a nested walk).</param>
+        /// <param name="access">PFERR bits of the request, with GUEST_PAGE (table) or GUEST_FINAL (final address).</param>
+        /// <param name="observer">The walk's observer: the outer dimension's reads are traced with the inner ones.</param>
+        /// <param name="realGpa">The address in the memory the walker reads (L1 GPA).</param>
+        /// <param name="fault">The outer fault when the translation fails.</param>
+        bool TryTranslate<TObserver>(ulong gpa, ulong access, ref TObserver observer, out ulong realGpa, out WalkResult fault)
+            where TObserver : IWalkObserver;
     }
 
     /// <summary>The 1-D case: GPA = real GPA, never fails (KVM <c>kvm_translate_gpa</c> when the MMU is not nested).</summary>
@@ -23,7 +29,9 @@ namespace Workbench.Mmu.Walk
     {
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly bool TryTranslate(ulong gpa, ulong access, out ulong realGpa, out WalkResult fault)
+        public readonly bool TryTranslate<TObserver>(ulong gpa, ulong access, ref TObserver observer, out ulong realGpa,
+            out WalkResult fault)
+            where TObserver : IWalkObserver
         {
             realGpa = gpa;
             fault = default;

@@ -5,10 +5,11 @@ using Workbench.Mmu.Permissions;
 namespace Workbench.Mmu.Walk
 {
     /// <summary>
-    /// Everything one walk reads besides the address: the part of KVM's <c>struct kvm_mmu</c> / <c>kvm_pagewalk</c>
-    /// that <c>FNAME(walk_addr_generic)</c> uses (<c>get_guest_pgd</c>, <c>get_pdptr</c>, <c>guest_rsvd_check</c>,
-    /// <c>permissions</c>, <c>pkru_mask</c>, role bits) plus the RFLAGS/PKRU values <c>permission_fault</c> reads.
-    /// A <see cref="Vcpu"/> rebuilds it when a register changes; walks pass it by reference.
+    /// Everything one walker reads besides the access itself: the part of KVM's <c>struct kvm_mmu</c> /
+    /// <c>kvm_pagewalk</c> that <c>FNAME(walk_addr_generic)</c> uses (<c>get_guest_pgd</c>, <c>get_pdptr</c>,
+    /// <c>guest_rsvd_check</c>, <c>permissions</c>, <c>pkru_mask</c>, role bits). Per-access state (RFLAGS.AC and
+    /// PKRU, which <c>permission_fault</c> reads from the vCPU) is passed to each walk instead, so writing them
+    /// rebuilds nothing. The owning <see cref="Contexts.PageWalker"/> rebuilds it when its role or root changes.
     /// </summary>
     public readonly struct WalkContext
     {
@@ -18,13 +19,20 @@ namespace Workbench.Mmu.Walk
         /// <param name="root">Guest page-table root (CR3; KVM <c>get_guest_pgd</c>).</param>
         /// <param name="pdptrs">The four PAE PDPTR registers (ignored by other formats); may be empty.</param>
         /// <param name="pdptBase">GPA the PDPTRs were loaded from (for traces).</param>
-        /// <param name="rflags">RFLAGS (AC for SMAP).</param>
-        /// <param name="pkru">PKRU.</param>
         /// <param name="cr4Pse">CR4.PSE (role <c>ext.cr4_pse</c>): 4 MiB pages in 32-bit paging.</param>
         /// <param name="hasPferrFetch">Report I/D in error codes: EFER.NXE or CR4.SMEP (post-series <c>has_pferr_fetch</c>).</param>
+        /// <param name="haveAccessedDirty">KVM <c>PT_HAVE_ACCESSED_DIRTY</c>: always for x86 formats; for EPT only
+        /// when the EPTP enables A/D (<c>!cpu_role.base.ad_disabled</c>).</param>
+        /// <param name="pdptrsFromMemory">PAE only: read the PDPTEs from memory at <paramref name="root"/> on every walk
+        /// instead of using <paramref name="pdptrs"/> (SVM nested NPT, KVM <c>nested_svm_get_tdp_pdptr</c>).</param>
+        /// <param name="dimension">Trace dimension of this walker's reads: 0 for a 1-D walk, 1 for the guest tables of a
+        /// 2-D walk, 2 for the EPT/NPT tables walked to translate its GPAs.</param>
         public WalkContext(GuestMemory memory, PageFormat format, ulong root, ReadOnlySpan<ulong> pdptrs, ulong pdptBase,
-            ulong rflags, uint pkru, bool cr4Pse, bool hasPferrFetch)
+            bool cr4Pse, bool hasPferrFetch, bool haveAccessedDirty = true, int dimension = 0, bool pdptrsFromMemory = false)
         {
+            PdptrsFromMemory = pdptrsFromMemory;
+            HaveAccessedDirty = haveAccessedDirty;
+            Dimension = dimension;
             Memory = memory;
             MemorySize = memory.Size;
             Format = format;
@@ -34,8 +42,6 @@ namespace Workbench.Mmu.Walk
             Pdptr2 = pdptrs.Length > 2 ? pdptrs[2] : 0;
             Pdptr3 = pdptrs.Length > 3 ? pdptrs[3] : 0;
             PdptBase = pdptBase;
-            Rflags = rflags;
-            Pkru = pkru;
             Cr4Pse = cr4Pse;
             HasPferrFetch = hasPferrFetch;
 
@@ -82,11 +88,14 @@ namespace Workbench.Mmu.Walk
         /// <summary>GPA of PDPTE 0 at load time (CR3 &amp; ~0x1f).</summary>
         public ulong PdptBase { get; }
 
-        /// <summary>RFLAGS.</summary>
-        public ulong Rflags { get; }
+        /// <summary>PAE: PDPTEs are read from memory at <see cref="Root"/> on every walk (SVM nested NPT).</summary>
+        public bool PdptrsFromMemory { get; }
 
-        /// <summary>PKRU.</summary>
-        public uint Pkru { get; }
+        /// <summary>Accessed/dirty flags exist and are set by the walk (KVM <c>PT_HAVE_ACCESSED_DIRTY</c>).</summary>
+        public bool HaveAccessedDirty { get; }
+
+        /// <summary>Trace dimension (0 = 1-D walk, 1 = guest tables of a 2-D walk, 2 = its EPT/NPT tables).</summary>
+        public int Dimension { get; }
 
         /// <summary>CR4.PSE.</summary>
         public bool Cr4Pse { get; }

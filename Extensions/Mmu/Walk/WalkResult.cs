@@ -34,8 +34,11 @@ namespace Workbench.Mmu.Walk
     public readonly struct WalkResult : IEquatable<WalkResult>
     {
         private WalkResult(WalkOutcome outcome, ulong gpa, PfErr errorCode, ulong faultAddress, int level, Acc pteAccess,
-            ulong pageSize, uint protectionKey)
+            ulong pageSize, uint protectionKey, ExitReason exitReason = ExitReason.None, ulong exitInfo = 0, ulong gva = 0)
         {
+            ExitReason = exitReason;
+            ExitInfo = exitInfo;
+            Gva = gva;
             Outcome = outcome;
             Gpa = gpa;
             ErrorCode = errorCode;
@@ -79,6 +82,19 @@ namespace Workbench.Mmu.Walk
         /// <summary>Protection key of the leaf (bits 62:59, 64-bit formats; 0 otherwise).</summary>
         public uint ProtectionKey { get; }
 
+        /// <summary>Why the VM exit happened (<see cref="WalkOutcome.VmExit"/> only).</summary>
+        public ExitReason ExitReason { get; }
+
+        /// <summary>
+        /// VM exit: the EPT-violation exit qualification (<see cref="EptViolation"/>; 0 for a misconfiguration) or the
+        /// SVM <c>EXITINFO1</c> (<see cref="NestedPageFault"/>). A #PF from an EPT walk (before it is turned into an
+        /// exit by the nested MMU): the qualification KVM synthesizes (<c>walker-&gt;fault.exit_qualification</c>).
+        /// </summary>
+        public ulong ExitInfo { get; }
+
+        /// <summary>VM exit: the L2 guest-linear address whose translation faulted (VMCS guest-linear address).</summary>
+        public ulong Gva { get; }
+
         /// <summary>A successful translation.</summary>
         public static WalkResult Success(ulong gpa, int level, Acc pteAccess, ulong pageSize, uint protectionKey = 0)
             => new WalkResult(WalkOutcome.Ok, gpa, PfErr.None, 0, level, pteAccess, pageSize, protectionKey);
@@ -91,15 +107,31 @@ namespace Workbench.Mmu.Walk
         public static WalkResult GeneralProtection(ulong address)
             => new WalkResult(WalkOutcome.GeneralProtection, 0, PfErr.None, address, 0, Acc.None, 0, 0);
 
-        /// <summary>A nested (outer-dimension) fault that becomes a VM-exit; <paramref name="errorCode"/> carries GUEST_* stage bits.</summary>
-        public static WalkResult VmExit(PfErr errorCode, ulong faultGpa, int level)
-            => new WalkResult(WalkOutcome.VmExit, 0, errorCode, faultGpa, level, Acc.None, 0, 0);
+        /// <summary>
+        /// A failed EPT walk (KVM PTTYPE_EPT <c>walk_addr_generic</c> "error:"): the error code (RSVD marks a
+        /// misconfiguration) and the synthesized exit qualification, before the nested MMU turns it into an exit.
+        /// </summary>
+        public static WalkResult EptFault(PfErr errorCode, ulong l2Gpa, int level, ulong exitQualification)
+            => new WalkResult(WalkOutcome.PageFault, 0, errorCode, l2Gpa, level, Acc.None, 0, 0, ExitReason.None, exitQualification);
+
+        /// <summary>
+        /// A fault of the outer (EPT/NPT) dimension of a nested walk, delivered to L1 as a VM exit.
+        /// </summary>
+        /// <param name="reason">EPT violation, EPT misconfiguration or NPF.</param>
+        /// <param name="errorCode">The inner walk's error code (NPF: <c>EXITINFO1</c> bits 31:0 plus the stage bit).</param>
+        /// <param name="exitInfo">Exit qualification (VMX) or <c>EXITINFO1</c> (SVM).</param>
+        /// <param name="l2Gpa">The faulting L2 guest-physical address (VMCS guest-physical address / <c>EXITINFO2</c>).</param>
+        /// <param name="gva">The L2 linear address being translated.</param>
+        /// <param name="level">EPT/NPT level whose entry stopped the walk.</param>
+        public static WalkResult VmExit(ExitReason reason, PfErr errorCode, ulong exitInfo, ulong l2Gpa, ulong gva, int level)
+            => new WalkResult(WalkOutcome.VmExit, 0, errorCode, l2Gpa, level, Acc.None, 0, 0, reason, exitInfo, gva);
 
         /// <inheritdoc/>
         public bool Equals(WalkResult other)
             => Outcome == other.Outcome && Gpa == other.Gpa && ErrorCode == other.ErrorCode
                && FaultAddress == other.FaultAddress && Level == other.Level && PteAccess == other.PteAccess
-               && PageSize == other.PageSize && ProtectionKey == other.ProtectionKey;
+               && PageSize == other.PageSize && ProtectionKey == other.ProtectionKey && ExitReason == other.ExitReason
+               && ExitInfo == other.ExitInfo && Gva == other.Gva;
 
         /// <inheritdoc/>
         public override bool Equals(object? obj) => obj is WalkResult other && Equals(other);
@@ -119,7 +151,7 @@ namespace Workbench.Mmu.Walk
             WalkOutcome.Ok => $"gpa=0x{Gpa:x} level={Level} size=0x{PageSize:x} acc={PteAccess}",
             WalkOutcome.PageFault => $"#PF(0x{(ulong)ErrorCode:x}) cr2=0x{FaultAddress:x} level={Level}",
             WalkOutcome.GeneralProtection => $"#GP(0) addr=0x{FaultAddress:x}",
-            _ => $"vmexit(0x{(ulong)ErrorCode:x}) gpa=0x{FaultAddress:x} level={Level}",
+            _ => $"vmexit {ExitReason} info=0x{ExitInfo:x} gpa=0x{FaultAddress:x} gva=0x{Gva:x} level={Level}",
         };
     }
 }

@@ -1,0 +1,22 @@
+using System.Runtime.CompilerServices;
+using Workbench.Mmu.Arch;
+
+namespace Workbench.Mmu.Paging
+{
+    /// <summary>Entry semantics shared by every x86 (non-EPT) paging format.</summary>
+    internal static class X86Entries
+    {
+        /// <summary>
+        /// KVM FNAME(gpte_access), PTTYPE 32/64: W and U as they are, P stands for ACC_EXEC and is cleared by NX (the
+        /// accumulated value was un-inverted by the caller, so bit 63 = "some level had XD"). 32-bit entries are
+        /// zero-extended, so bit 63 is never set for them.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Acc GpteAccess(ulong gpte)
+        {
+            ulong access = gpte & (Pte64.WritableMask | Pte64.UserMask | Pte64.PresentMask);
+            access ^= gpte >> 63;
+            return (Acc)access;
+        }
+    }
+}
