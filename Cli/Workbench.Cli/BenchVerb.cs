@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Workbench.Mmu.Sweeps;
+using Workbench.Mmu.Paging;
 
 namespace Workbench.Cli;
 
@@ -41,18 +42,18 @@ public sealed class BenchVerb : ICliVerb
         Console.Out.WriteLine($"  {"walk",-10} {"ns/walk",10} {"min",8} {"max",8} {"bytes/walk",11} {"vs 4-level",11}");
 
         double baseline = 0;
-        foreach (WalkMode mode in new[] { WalkMode.Long4, WalkMode.Long5, WalkMode.Pae })
+        foreach (PagingMode mode in new[] { PagingMode.Long4, PagingMode.Long5, PagingMode.Pae })
         {
             BenchWalkStats stats = MeasureWalks(mode, parsed);
-            if (mode == WalkMode.Long4)
+            if (mode == PagingMode.Long4)
             {
                 baseline = stats.MedianNs;
             }
 
             string label = mode switch
             {
-                WalkMode.Long4 => "4-level",
-                WalkMode.Long5 => "5-level",
+                PagingMode.Long4 => "4-level",
+                PagingMode.Long5 => "5-level",
                 _ => "PAE",
             };
             Console.Out.WriteLine(string.Create(inv,
@@ -85,7 +86,7 @@ public sealed class BenchVerb : ICliVerb
         return 0;
     }
 
-    private static BenchWalkStats MeasureWalks(WalkMode mode, BenchArguments parsed)
+    private static BenchWalkStats MeasureWalks(PagingMode mode, BenchArguments parsed)
     {
         WalkWorkload workload = WalkWorkload.Create(mode);
 

@@ -1,6 +1,7 @@
 using Workbench.Interactive;
 using Workbench.Interactive.Formatting;
 using Workbench.Mmu.Walk;
+using Workbench.Mmu.Paging;
 
 namespace Workbench.Mmu.Notebook.Tests;
 
@@ -45,7 +46,7 @@ public class LoadingTests
     {
         MmuKernel kernel = await MmuKernel.CreateAsync();
         Submission cell = await kernel.SubmitAsync(
-            "var tables = new PageTableBuilder(PageTableKind.Long4).Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write);\n" +
+            "var tables = new PageTableBuilder(PagingMode.Long4).Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write);\n" +
             "var experiment = new Experiment { Memory = tables.ToMemory(), Vcpu = new CpuRegisters(Cr0.PE | Cr0.PG, tables.Root, Cr4.PAE, Efer.LME | Efer.LMA, Rflags.Fixed1, 0) };\n" +
             "var vm = ExperimentRunner.CreateVm(experiment);\n" +
             "var trace = new WalkTrace();\n" +

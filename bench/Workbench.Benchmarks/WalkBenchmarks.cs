@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Workbench.Mmu.Sweeps;
+using Workbench.Mmu.Paging;
 
 namespace Workbench.Benchmarks;
 
@@ -16,8 +17,8 @@ public class WalkBenchmarks
     private WalkWorkload _workload = null!;
 
     /// <summary>The paging mode walked.</summary>
-    [Params(WalkMode.Long4, WalkMode.Long5, WalkMode.Pae)]
-    public WalkMode Mode { get; set; }
+    [Params(PagingMode.Long4, PagingMode.Long5, PagingMode.Pae)]
+    public PagingMode Mode { get; set; }
 
     /// <summary>Builds the page tables and warms the A bits.</summary>
     [GlobalSetup]

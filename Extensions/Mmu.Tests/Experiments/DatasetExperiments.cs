@@ -1,6 +1,7 @@
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Experiments;
 using Workbench.Mmu.Walk;
+using Workbench.Mmu.Paging;
 
 namespace Workbench.Mmu.Tests.Experiments;
 
@@ -35,12 +36,92 @@ internal static class DatasetExperiments
         ("pae-pdptr.json", ExperimentWriter.Write(PaePdptr())),
         ("pse36-4m.json", ExperimentWriter.Write(Pse36LargePage())),
         ("five-level.json", ExperimentWriter.Write(FiveLevel())),
+        ("nested-ept-2d.trace.json", ExperimentWriter.Write(NestedEpt2D())),
+        ("nested-npt-npf.json", ExperimentWriter.Write(NestedNptNpf())),
+        ("nested-l1-shadows-l2.trace.json", ExperimentWriter.Write(NestedL1ShadowsL2())),
         ("batch.jsonl", string.Concat(
             ExperimentWriter.Write(FirstWalk4Level(), singleLine: true) + "\n",
             ExperimentWriter.Write(SmepFetch(), singleLine: true) + "\n",
             InvalidBatchLine + "\n",
             ExperimentWriter.Write(PageFaultNotPresent(), singleLine: true) + "\n")),
     ];
+
+    /// <summary>
+    /// L2 (4-level) under nested EPT (4-level, A/D on), laid out by <c>NestedRig</c>: L2 GVA 0x401234 → L2 GPA
+    /// 0x8000200234 → L1 GPA 0xa00234. Expected, with the trace:
+    /// 1. read: ok gpa 0xa00234; 24 reads (4 × (4 EPT + 1 L2) + 4 EPT for the data page), contexts guest_mmu /
+    ///    nested_mmu / guest_mode true; A bits written in both dimensions.
+    /// 2. poke the data page's EPT leaf to R only (0xa00031 = WB, R; A kept).
+    /// 3. write: EPT violation, qualification 0x18b = read(0) | write(1) | R(3) | GVA valid(7) | final(8), gpa
+    ///    0x8000200234, gva 0x401234; L1 runs afterwards.
+    /// 4. level-1 read of L1's own page 0x400000 → 0x200000: ok, contexts root_mmu / root_mmu / false.
+    /// 5. read (L2 again, VM entry): ok, served by guest_mmu / nested_mmu again.
+    /// </summary>
+    public static Experiment NestedEpt2D()
+    {
+        var rig = Nested.NestedRig.Build(new Nested.NestedRig.Options());
+        var leaf = rig.TdpEntryGpa(1);
+        return rig.Experiment with
+        {
+            Name = "nested EPT: the 2-D walk, an EPT violation reflected to L1, L1 runs, L2 resumes",
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+                new PokeStep(leaf, 0xa00031),
+                new AccessStep(AccessKind.Write, Nested.NestedRig.Gva),
+                new AccessStep(AccessKind.Read, 0x400000) { Level = 1 },
+                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// L2 (4-level) under nested NPT (L1's 4-level tables at nCR3 0x100000, entries P|W|U). Expected:
+    /// 1. read: ok 0xa00234.
+    /// 2. poke the data page's NPT leaf to P|U (read-only).
+    /// 3. write: NPF, EXITINFO1 0x100000007 = P|W|U | final-GPA (bit 32), EXITINFO2 = L2 GPA 0x8000200234.
+    /// 4. poke the NPT leaf of L2's PML4 page (L2 GPA 0x1000) to not present.
+    /// 5. read: NPF on the page-table access, EXITINFO1 0x200000006 = W|U (the walk must be able to set A) | bit 33,
+    ///    EXITINFO2 0x1000.
+    /// </summary>
+    public static Experiment NestedNptNpf()
+    {
+        var rig = Nested.NestedRig.Build(new Nested.NestedRig.Options { Kind = Workbench.Mmu.Nested.NestedKind.Svm });
+        var dataLeaf = rig.TdpEntryGpa(1);
+        var pml4Leaf = rig.Tdp!.EntryGpa(rig.L2Tables.Root, 1)!.Value;
+        return rig.Experiment with
+        {
+            Name = "nested NPT: NPF exits on the final GPA (bit 32) and on an L2 page-table access (bit 33)",
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+                new PokeStep(dataLeaf, 0xa00025),
+                new AccessStep(AccessKind.Write, Nested.NestedRig.Gva),
+                new PokeStep(pml4Leaf, 0),
+                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+            ],
+        };
+    }
+
+    /// <summary>
+    /// L2 (4-level) whose page tables L1 shadows itself (no nested TDP), L0 with EPT: L2's CR3 points at tables in
+    /// L1 memory at 0x801000 and L2 GPAs are L1 GPAs. Expected, with the trace: the read is ok gpa 0xa00234 after a
+    /// 1-D walk of 4 reads, served by root_mmu / root_mmu with guest_mode true (a separate TDP root for L2); the
+    /// same access at level 1 is a #PF for L1, whose own tables do not map 0x401234 (error 0x0, not present).
+    /// </summary>
+    public static Experiment NestedL1ShadowsL2()
+    {
+        var rig = Nested.NestedRig.Build(new Nested.NestedRig.Options { L1Tdp = false });
+        return rig.Experiment with
+        {
+            Name = "L1 shadows L2: root_mmu serves L2 with role.guest_mode = 1",
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva) { Level = 1 },
+            ],
+        };
+    }
 
     /// <summary>
     /// 4-level paging, one 4K page 0x401000 -> 0x200000 (P|W, supervisor). Tables: PML4 0x1000, PDPT 0x2000,
@@ -50,7 +131,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment FirstWalk4Level()
     {
-        var tables = new PageTableBuilder(PageTableKind.Long4)
+        var tables = new PageTableBuilder(PagingMode.Long4)
             .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write);
         return new Experiment
         {
@@ -77,7 +158,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment PageFaultNotPresent()
     {
-        var tables = new PageTableBuilder(PageTableKind.Long4)
+        var tables = new PageTableBuilder(PagingMode.Long4)
             .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write | PteFlags.User);
         return new Experiment
         {
@@ -104,7 +185,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment SmepFetch()
     {
-        var tables = new PageTableBuilder(PageTableKind.Long4)
+        var tables = new PageTableBuilder(PagingMode.Long4)
             .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.User);
         return new Experiment
         {
@@ -128,7 +209,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment SmapAc()
     {
-        var tables = new PageTableBuilder(PageTableKind.Long4)
+        var tables = new PageTableBuilder(PagingMode.Long4)
             .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write | PteFlags.User);
         return new Experiment
         {
@@ -156,7 +237,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment PkuWriteDisable()
     {
-        var tables = new PageTableBuilder(PageTableKind.Long4)
+        var tables = new PageTableBuilder(PagingMode.Long4)
             .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write | PteFlags.User, protectionKey: 1);
         return new Experiment
         {
@@ -186,7 +267,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment PaePdptr()
     {
-        var tables = new PageTableBuilder(PageTableKind.Pae)
+        var tables = new PageTableBuilder(PagingMode.Pae)
             .Map(0xc020_0000, 0x40_0000, PageTableBuilder.Size2M, PteFlags.Present | PteFlags.Write)
             .Map(0x401000, 0x5000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write | PteFlags.User);
         return new Experiment
@@ -218,7 +299,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment Pse36LargePage()
     {
-        var tables = new PageTableBuilder(PageTableKind.Legacy32)
+        var tables = new PageTableBuilder(PagingMode.Legacy32)
             .Map(0xc040_0000, 0x1_2340_0000, PageTableBuilder.Size4M, PteFlags.Present | PteFlags.Write | PteFlags.User)
             .Map(0xc080_0000, 0x80_0000, PageTableBuilder.Size4M, PteFlags.Present | PteFlags.Write)
             .Map(0x401000, 0x5000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write);
@@ -249,7 +330,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment FiveLevel()
     {
-        var tables = new PageTableBuilder(PageTableKind.Long5)
+        var tables = new PageTableBuilder(PagingMode.Long5)
             .Map(0xff00_0000_0040_1000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write)
             .Map(0x0000_8000_0000_0000, 0x4000_0000, PageTableBuilder.Size1G, PteFlags.Present | PteFlags.Write | PteFlags.User);
         return new Experiment

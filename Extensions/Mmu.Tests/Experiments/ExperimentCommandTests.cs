@@ -23,7 +23,7 @@ public sealed class ExperimentCommandTests : IDisposable
         Assert.Equal("", stderr);
         Assert.Equal(
             "{\"name\":\"flat\",\"steps\":[{\"result\":\"ok\",\"gpa\":\"0x1234\"},{\"result\":\"ok\"},{\"u64\":\"0xab\"}]}\n"
-            + "{\"name\":\"typo\",\"error\":\"stpes: unknown field (expected format, name, vm, memory, vcpu, steps)\"}\n"
+            + "{\"name\":\"typo\",\"error\":\"stpes: unknown field (expected format, name, vm, memory, vcpu, nested, steps)\"}\n"
             + "{\"name\":\"flat again\",\"steps\":[{\"result\":\"ok\",\"gpa\":\"0x1234\"},{\"result\":\"ok\"},{\"u64\":\"0xab\"}]}\n",
             stdout);
     }
@@ -45,7 +45,7 @@ public sealed class ExperimentCommandTests : IDisposable
         var (exitCode, stdout, _) = Run(new StringReader(PagingOff + "\n"), "--jsonl", "--trace", "-");
 
         Assert.Equal(0, exitCode);
-        Assert.Equal("{\"name\":\"flat\",\"steps\":[{\"result\":\"ok\",\"gpa\":\"0x1234\",\"trace\":[]},{\"result\":\"ok\"},{\"u64\":\"0xab\"}]}\n", stdout);
+        Assert.Equal("{\"name\":\"flat\",\"steps\":[{\"result\":\"ok\",\"gpa\":\"0x1234\",\"contexts\":{\"mmu\":\"root_mmu\",\"walk\":\"root_mmu\",\"guest_mode\":false},\"trace\":[]},{\"result\":\"ok\"},{\"u64\":\"0xab\"}]}\n", stdout);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class ExperimentCommandTests : IDisposable
         var (exitCode, stdout, _) = Run(path);
 
         Assert.Equal(1, exitCode);
-        Assert.Equal("typo\n  error: stpes: unknown field (expected format, name, vm, memory, vcpu, steps)\n", stdout);
+        Assert.Equal("typo\n  error: stpes: unknown field (expected format, name, vm, memory, vcpu, nested, steps)\n", stdout);
     }
 
     [Theory]

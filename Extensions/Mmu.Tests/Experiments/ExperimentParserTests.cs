@@ -20,8 +20,8 @@ public sealed class ExperimentParserTests
         { "{\"format\": \"mmu-workbench.experiment/2\"}", "format: \"mmu-workbench.experiment/2\" is not \"mmu-workbench.experiment/1\"" },
         { "{\"format\": 1}", "format: 1 is not \"mmu-workbench.experiment/1\"" },
         { "{\"nested\": {}, \"format\": \"mmu-workbench.experiment/2\"}", "format: \"mmu-workbench.experiment/2\" is not \"mmu-workbench.experiment/1\"" },
-        { "{\"nested\": {}, \"format\": \"mmu-workbench.experiment/1\"}", "nested: unknown field (expected format, name, vm, memory, vcpu, steps)" },
-        { "{" + Format + ", \"step\": []}", "step: unknown field (expected format, name, vm, memory, vcpu, steps)" },
+        { "{\"nested\": {}, \"format\": \"mmu-workbench.experiment/1\"}", "nested.kind: missing" },
+        { "{" + Format + ", \"step\": []}", "step: unknown field (expected format, name, vm, memory, vcpu, nested, steps)" },
         { "{" + Format + ", \"name\": 5}", "name: expected a string, got the integer 5" },
         { "{" + Format + ", \"steps\": {}}", "steps: expected an array, got an object" },
 
@@ -59,11 +59,11 @@ public sealed class ExperimentParserTests
         { "{" + Format + ", \"vcpu\": {\"cr4\": true}}", "vcpu.cr4: expected a number (\"0x1000\" or 4096), got true" },
 
         // steps.
-        { "{" + Format + ", \"steps\": [{\"acess\": \"read\", \"gva\": \"0x1000\"}]}", "steps[0]: unknown step kind \"acess\" (expected one of access, peek, poke, invlpg, set)" },
-        { "{" + Format + ", \"steps\": [{}]}", "steps[0]: empty step (expected one of access, peek, poke, invlpg, set)" },
+        { "{" + Format + ", \"steps\": [{\"acess\": \"read\", \"gva\": \"0x1000\"}]}", "steps[0]: unknown step kind \"acess\" (expected one of access, peek, poke, invlpg, set, cpuid)" },
+        { "{" + Format + ", \"steps\": [{}]}", "steps[0]: empty step (expected one of access, peek, poke, invlpg, set, cpuid)" },
         { "{" + Format + ", \"steps\": [\"peek\"]}", "steps[0]: expected an object, got the string \"peek\"" },
         { "{" + Format + ", \"steps\": [{\"peek\": \"0x0\", \"poke\": \"0x0\", \"u64\": 1}]}", "steps[0]: more than one step kind (peek, poke); write one step per object" },
-        { "{" + Format + ", \"steps\": [{\"peek\": \"0x0\"}, {\"access\": \"read\", \"gva\": \"0x1000\", \"cppl\": 3}]}", "steps[1].cppl: unknown field (expected access, gva, cpl, implicit)" },
+        { "{" + Format + ", \"steps\": [{\"peek\": \"0x0\"}, {\"access\": \"read\", \"gva\": \"0x1000\", \"cppl\": 3}]}", "steps[1].cppl: unknown field (expected access, gva, cpl, implicit, level)" },
         { "{" + Format + ", \"steps\": [{\"access\": \"exec\", \"gva\": \"0x1000\"}]}", "steps[0].access: \"exec\" is not one of \"read\", \"write\", \"fetch\"" },
         { "{" + Format + ", \"steps\": [{\"access\": \"read\"}]}", "steps[0].gva: missing" },
         { "{" + Format + ", \"steps\": [{\"access\": \"read\", \"gva\": \"0x1000\", \"cpl\": 4}]}", "steps[0].cpl: 4 is out of range (0..3)" },

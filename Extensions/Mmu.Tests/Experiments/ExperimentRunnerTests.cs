@@ -1,6 +1,7 @@
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Experiments;
 using Workbench.Mmu.Walk;
+using Workbench.Mmu.Paging;
 
 namespace Workbench.Mmu.Tests.Experiments;
 
@@ -33,7 +34,7 @@ public sealed class ExperimentRunnerTests
     [Fact]
     public void BuilderTablesRunAsTheyWouldFromAFile()
     {
-        var tables = new PageTableBuilder(PageTableKind.Long4)
+        var tables = new PageTableBuilder(PagingMode.Long4)
             .Map(0x7f00_0000_0000, 0x40_0000, PageTableBuilder.Size2M, PteFlags.Present | PteFlags.User);
         var experiment = new Experiment
         {
@@ -53,14 +54,14 @@ public sealed class ExperimentRunnerTests
         var write = Assert.IsType<AccessResult>(result.Steps[1]);
         Assert.Equal(PfErr.Present | PfErr.Write | PfErr.User, write.Walk.ErrorCode);
         Assert.Equal(
-            "{\"name\":null,\"steps\":[{\"result\":\"ok\",\"gpa\":\"0x523456\",\"trace\":["
+            "{\"name\":null,\"steps\":[{\"result\":\"ok\",\"gpa\":\"0x523456\",\"contexts\":{\"mmu\":\"root_mmu\",\"walk\":\"root_mmu\",\"guest_mode\":false},\"trace\":["
             + "{\"kind\":\"read\",\"level\":4,\"gpa\":\"0x17f0\",\"value\":\"0x2007\"},"
             + "{\"kind\":\"read\",\"level\":3,\"gpa\":\"0x2000\",\"value\":\"0x3007\"},"
             + "{\"kind\":\"read\",\"level\":2,\"gpa\":\"0x3000\",\"value\":\"0x400085\"},"
             + "{\"kind\":\"write\",\"level\":4,\"gpa\":\"0x17f0\",\"value\":\"0x2027\"},"
             + "{\"kind\":\"write\",\"level\":3,\"gpa\":\"0x2000\",\"value\":\"0x3027\"},"
             + "{\"kind\":\"write\",\"level\":2,\"gpa\":\"0x3000\",\"value\":\"0x4000a5\"}]},"
-            + "{\"result\":\"page_fault\",\"error_code\":\"0x7\",\"cr2\":\"0x7f0000000000\",\"trace\":["
+            + "{\"result\":\"page_fault\",\"error_code\":\"0x7\",\"cr2\":\"0x7f0000000000\",\"contexts\":{\"mmu\":\"root_mmu\",\"walk\":\"root_mmu\",\"guest_mode\":false},\"trace\":["
             + "{\"kind\":\"read\",\"level\":4,\"gpa\":\"0x17f0\",\"value\":\"0x2027\"},"
             + "{\"kind\":\"read\",\"level\":3,\"gpa\":\"0x2000\",\"value\":\"0x3027\"},"
             + "{\"kind\":\"read\",\"level\":2,\"gpa\":\"0x3000\",\"value\":\"0x4000a5\"}]}]}",

@@ -88,9 +88,9 @@ namespace Workbench.Mmu.Tests.Vcpu
         {
             Assert.Throws<ArgumentException>(() => Vm.Create(new VmConfig(MaxPhyAddr: 53)));
             Assert.False(Vm.TryCreate(new VmConfig(MemorySize: 4097), out _, out string? error));
-            Assert.Equal("memorySize: 0x1001 is not a non-zero multiple of 4096", error);
+            Assert.Equal("memory: 4097 is not a positive multiple of 4K", error);
             Assert.False(Vm.TryCreate(new VmConfig(MaxPhyAddr: 36, MemorySize: 1UL << 37), out _, out error));
-            Assert.Equal("memorySize: 0x2000000000 does not fit below 2^36 (MAXPHYADDR)", error);
+            Assert.Equal("memory: 128G is more than MAXPHYADDR 36 can address (64G)", error);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Workbench.Mmu.Arch;
+using Workbench.Mmu.Nested;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Experiments;
@@ -34,8 +35,17 @@ public sealed record Experiment
     /// <summary>Initial register values, loaded with the model's architectural checks.</summary>
     public CpuRegisters Vcpu { get; init; } = DefaultRegisters;
 
+    /// <summary>
+    /// The L2 guest L1 runs (<c>"nested"</c>), or null: how L1 virtualizes L2's memory (nested EPT/NPT or shadow
+    /// paging) and L2's registers at VM entry. With it, steps run in L2 unless they say <c>"level": 1</c>.
+    /// </summary>
+    public NestedGuest? Nested { get; init; }
+
     /// <summary>What the vCPU does, in order.</summary>
     public ImmutableArray<ExperimentStep> Steps { get; init; } = ImmutableArray<ExperimentStep>.Empty;
+
+    /// <summary>The level steps run at when they do not say: 2 with a nested guest, else 1.</summary>
+    public int InnermostLevel => Nested is null ? 1 : 2;
 }
 
 /// <summary>One 64-bit word of guest-physical memory (<c>{"gpa": "0x...", "u64": "0x..."}</c>); GPA 8-byte aligned.</summary>
@@ -74,6 +84,13 @@ public abstract record ExperimentStep
 
     /// <summary>The key that selects this kind in JSON (<c>access</c>, <c>peek</c>, ...).</summary>
     public abstract string KindName { get; }
+
+    /// <summary>
+    /// <c>"level"</c>: the guest the step runs in, 1 (L1) or 2 (L2); null = the innermost guest. Switching level is
+    /// a nested VM exit (2 → 1) or VM entry (1 → 2). Only access, set and invlpg steps have it: peek and poke address
+    /// L1's guest-physical memory whoever runs.
+    /// </summary>
+    public int? Level { get; init; }
 }
 
 /// <summary><c>{"access": "read"|"write"|"fetch", "gva": "0x...", "cpl": 0..3, "implicit": false}</c>: a memory access
@@ -111,6 +128,19 @@ public sealed record InvlpgStep(ulong Gva) : ExperimentStep
 {
     /// <inheritdoc/>
     public override string KindName => "invlpg";
+}
+
+/// <summary>
+/// <c>{"cpuid": {"maxphyaddr": 40, "gbpages": false}}</c>: changes the guest CPUID bits the MMU reads, as
+/// KVM_SET_CPUID2 does (KVM <c>kvm_mmu_after_set_cpuid</c>: every MMU role invalidated and rebuilt). Left-out fields
+/// keep their values.
+/// </summary>
+/// <param name="MaxPhyAddr">New MAXPHYADDR, or null to keep it.</param>
+/// <param name="GbPages">New GBPAGES, or null to keep it.</param>
+public sealed record CpuidStep(int? MaxPhyAddr, bool? GbPages) : ExperimentStep
+{
+    /// <inheritdoc/>
+    public override string KindName => "cpuid";
 }
 
 /// <summary>

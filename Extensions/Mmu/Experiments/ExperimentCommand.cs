@@ -12,9 +12,10 @@ namespace Workbench.Mmu.Experiments;
 public static class ExperimentCommand
 {
     /// <summary>The usage text.</summary>
-    public const string Usage =
-        "usage: ./workbench run [--json] [--trace] FILE      run one experiment (readable report, or its JSON result line)\n"
-        + "       ./workbench run --jsonl [--trace] FILE     one experiment per line, one JSON result line each (FILE - = stdin)\n"
+    public static string Usage { get; } =
+        "usage: ./workbench run [--json] [--trace] [--variant NAME] FILE   run one experiment (readable report, or its JSON result line)\n"
+        + "       ./workbench run --jsonl [--trace] [--variant NAME] FILE  one experiment per line, one JSON result line each (FILE - = stdin)\n"
+        + "  --variant NAME   the MMU organization to run under (default 6.12; registered: " + string.Join(", ", Contexts.ContextLayouts.Names) + ")\n"
         + "Format: docs/experiment-format.md; examples: datasets/experiments/.";
 
     /// <summary>Runs the command.</summary>
@@ -29,11 +30,23 @@ public static class ExperimentCommand
         var json = false;
         var jsonLines = false;
         var trace = false;
+        var variant = Contexts.ContextLayouts.Default;
         string? path = null;
-        foreach (var arg in args)
+        for (var i = 0; i < args.Count; i++)
         {
+            var arg = args[i];
             switch (arg)
             {
+                case "--variant":
+                    if (i + 1 >= args.Count || !Contexts.ContextLayouts.Exists(args[i + 1]))
+                    {
+                        stderr.WriteLine($"workbench run: --variant needs one of {string.Join(", ", Contexts.ContextLayouts.Names)}"
+                            + (i + 1 < args.Count ? $" (got '{args[i + 1]}')" : ""));
+                        return 2;
+                    }
+
+                    variant = args[++i];
+                    break;
                 case "-h" or "--help":
                     stdout.WriteLine(Usage);
                     return 0;
@@ -77,7 +90,7 @@ public static class ExperimentCommand
             return 2;
         }
 
-        var options = new RunOptions(Trace: trace);
+        var options = new RunOptions(Trace: trace, Layout: variant);
         if (jsonLines || path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {
             var summary = ExperimentBatch.RunJsonLines(new StringReader(text), stdout, options);

@@ -5,6 +5,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Memory;
+using Workbench.Mmu.Nested;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Experiments;
@@ -16,11 +17,14 @@ namespace Workbench.Mmu.Experiments;
 /// </summary>
 public static class ExperimentParser
 {
-    private static readonly string[] s_topFields = ["format", "name", "vm", "memory", "vcpu", "steps"];
+    private static readonly string[] s_topFields = ["format", "name", "vm", "memory", "vcpu", "nested", "steps"];
+    private static readonly string[] s_nestedFields = ["kind", "l1_tdp", "eptp", "ncr3", "ept", "vcpu"];
+    private static readonly string[] s_eptFields = ["ad", "execonly", "mbec"];
+    private static readonly string[] s_cpuidFields = ["maxphyaddr", "gbpages"];
     private static readonly string[] s_vmFields = ["vendor", "maxphyaddr", "memory", "tdp", "gbpages"];
     private static readonly string[] s_memoryFields = ["gpa", "u64"];
-    private static readonly string[] s_stepKinds = ["access", "peek", "poke", "invlpg", "set"];
-    private static readonly string[] s_accessFields = ["access", "gva", "cpl", "implicit"];
+    private static readonly string[] s_stepKinds = ["access", "peek", "poke", "invlpg", "set", "cpuid"];
+    private static readonly string[] s_accessFields = ["access", "gva", "cpl", "implicit", "level"];
     private static readonly string[] s_pokeFields = ["poke", "u64"];
 
     private const string MoreJson =
@@ -175,7 +179,12 @@ public static class ExperimentParser
 
         if (top["vcpu"] is { } vcpu)
         {
-            experiment = experiment with { Vcpu = ReadRegisters(vcpu) };
+            experiment = experiment with { Vcpu = ReadRegisters(vcpu, "vcpu") };
+        }
+
+        if (top["nested"] is { } nested)
+        {
+            experiment = experiment with { Nested = ReadNested(nested) };
         }
 
         if (top["steps"] is { } steps)
@@ -258,22 +267,68 @@ public static class ExperimentParser
         return entries.MoveToImmutable();
     }
 
-    private static CpuRegisters ReadRegisters(JToken token)
+    private static CpuRegisters ReadRegisters(JToken token, string path)
     {
-        var vcpu = ExpectObject(token, "vcpu");
+        var vcpu = ExpectObject(token, path);
         var registers = Experiment.DefaultRegisters;
         foreach (var property in vcpu.Properties())
         {
             if (!ExperimentRegisters.TryParse(property.Name, out var register))
             {
-                throw UnknownField("vcpu", property.Name, ExperimentRegisters.All.Select(ExperimentRegisters.Name));
+                throw UnknownField(path, property.Name, ExperimentRegisters.All.Select(ExperimentRegisters.Name));
             }
 
-            registers = ExperimentRegisters.With(registers, register, ReadRegisterValue(property.Value, "vcpu." + property.Name, register));
+            registers = ExperimentRegisters.With(registers, register, ReadRegisterValue(property.Value, path + "." + property.Name, register));
         }
 
         return registers;
     }
+
+    private static NestedGuest ReadNested(JToken token)
+    {
+        var nested = ExpectObject(token, "nested");
+        CheckFields(nested, "nested", s_nestedFields);
+        var kind = ReadKeyword(Required(nested, "nested", "kind"), "nested.kind", ["vmx", "svm"]) == 0 ? NestedKind.Vmx : NestedKind.Svm;
+        var l1Tdp = nested["l1_tdp"] is { } l1TdpToken && ReadBool(l1TdpToken, "nested.l1_tdp");
+        var rootField = kind == NestedKind.Vmx ? "eptp" : "ncr3";
+        var otherField = kind == NestedKind.Vmx ? "ncr3" : "eptp";
+        if (nested[otherField] is not null)
+        {
+            throw new ExperimentFormatException("nested." + otherField, $"belongs to kind {(kind == NestedKind.Vmx ? "svm" : "vmx")} (kind {(kind == NestedKind.Vmx ? "vmx" : "svm")} uses {rootField})");
+        }
+
+        ulong root = 0;
+        if (nested[rootField] is { } rootToken)
+        {
+            root = ReadU64(rootToken, "nested." + rootField);
+        }
+        else if (l1Tdp)
+        {
+            throw new ExperimentFormatException("nested." + rootField, $"missing (l1_tdp is true: L1's {(kind == NestedKind.Vmx ? "EPT pointer" : "nested CR3")} roots L2's GPA translation)");
+        }
+
+        var ept = new EptCapabilities();
+        if (nested["ept"] is { } eptToken)
+        {
+            if (kind != NestedKind.Vmx)
+            {
+                throw new ExperimentFormatException("nested.ept", "EPT capabilities apply to kind vmx only");
+            }
+
+            var eptObject = ExpectObject(eptToken, "nested.ept");
+            CheckFields(eptObject, "nested.ept", s_eptFields);
+            ept = new EptCapabilities(
+                AccessedDirty: eptObject["ad"] is not { } ad || ReadBool(ad, "nested.ept.ad"),
+                ExecuteOnly: eptObject["execonly"] is not { } execOnly || ReadBool(execOnly, "nested.ept.execonly"),
+                Mbec: eptObject["mbec"] is { } mbec && ReadBool(mbec, "nested.ept.mbec"));
+        }
+
+        var registers = nested["vcpu"] is { } vcpu ? ReadRegisters(vcpu, "nested.vcpu") : Experiment.DefaultRegisters;
+        return new NestedGuest(kind, l1Tdp, root, ept, registers);
+    }
+
+    private static int? ReadLevel(JObject step, string path) =>
+        step["level"] is { } level ? (int)ReadRange(level, path + ".level", 1, 2) : null;
 
     private static ImmutableArray<ExperimentStep> ReadSteps(JToken token)
     {
@@ -304,6 +359,11 @@ public static class ExperimentParser
                 : $"unknown step kind \"{first}\" (expected one of {string.Join(", ", s_stepKinds)})");
         }
 
+        if (kinds[0] is "peek" or "poke" && step["level"] is not null)
+        {
+            throw new ExperimentFormatException(path + ".level", $"does not apply to {kinds[0]}: it addresses L1's guest-physical memory whichever guest runs");
+        }
+
         switch (kinds[0])
         {
             case "access":
@@ -317,7 +377,7 @@ public static class ExperimentParser
                 var gva = ReadU64(Required(step, path, "gva"), path + ".gva");
                 var cpl = step["cpl"] is { } cplToken ? (int)ReadRange(cplToken, path + ".cpl", 0, 3) : 0;
                 var isImplicit = step["implicit"] is { } implicitToken && ReadBool(implicitToken, path + ".implicit");
-                return new AccessStep(kind, gva, cpl, isImplicit);
+                return new AccessStep(kind, gva, cpl, isImplicit) { Level = ReadLevel(step, path) };
             case "peek":
                 CheckFields(step, path, ["peek"]);
                 return new PeekStep(ReadU64(step["peek"]!, path + ".peek"));
@@ -325,12 +385,31 @@ public static class ExperimentParser
                 CheckFields(step, path, s_pokeFields);
                 return new PokeStep(ReadU64(step["poke"]!, path + ".poke"), ReadU64(Required(step, path, "u64"), path + ".u64"));
             case "invlpg":
-                CheckFields(step, path, ["invlpg"]);
-                return new InvlpgStep(ReadU64(step["invlpg"]!, path + ".invlpg"));
+                CheckFields(step, path, ["invlpg", "level"]);
+                return new InvlpgStep(ReadU64(step["invlpg"]!, path + ".invlpg")) { Level = ReadLevel(step, path) };
+            case "cpuid":
+                CheckFields(step, path, ["cpuid"]);
+                return ReadCpuid(step["cpuid"]!, path + ".cpuid");
             default:
-                CheckFields(step, path, ["set"]);
-                return ReadSet(step["set"]!, path + ".set");
+                CheckFields(step, path, ["set", "level"]);
+                return ReadSet(step["set"]!, path + ".set") with { Level = ReadLevel(step, path) };
         }
+    }
+
+    private static CpuidStep ReadCpuid(JToken token, string path)
+    {
+        var cpuid = ExpectObject(token, path);
+        CheckFields(cpuid, path, s_cpuidFields);
+        if (!cpuid.HasValues)
+        {
+            throw new ExperimentFormatException(path, "nothing to change (expected maxphyaddr and/or gbpages)");
+        }
+
+        int? maxPhyAddr = cpuid["maxphyaddr"] is { } m
+            ? (int)ReadRange(m, path + ".maxphyaddr", VmConfig.MinMaxPhyAddr, VmConfig.MaxMaxPhyAddr)
+            : null;
+        bool? gbPages = cpuid["gbpages"] is { } g ? ReadBool(g, path + ".gbpages") : null;
+        return new CpuidStep(maxPhyAddr, gbPages);
     }
 
     private static SetStep ReadSet(JToken token, string path)

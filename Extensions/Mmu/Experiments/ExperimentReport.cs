@@ -38,6 +38,23 @@ public static class ExperimentReport
         }
 
         text.Append('\n');
+        if (experiment.Nested is { } nested)
+        {
+            var vmx = nested.Kind == Nested.NestedKind.Vmx;
+            text.Append(CultureInfo.InvariantCulture, $"  nested: {(vmx ? "vmx" : "svm")}, ")
+                .Append(nested.L1Tdp
+                    ? $"L1 gives L2 nested {(vmx ? "EPT, eptp" : "NPT, ncr3")} {ExperimentNumbers.Hex(nested.TdpRoot)}"
+                    : "L1 shadows L2's page tables")
+                .Append("\n  L2 vcpu:");
+            foreach (var register in ExperimentRegisters.All)
+            {
+                text.Append(' ').Append(ExperimentRegisters.Name(register)).Append('=')
+                    .Append(ExperimentNumbers.Hex(ExperimentRegisters.Get(nested.Registers, register)));
+            }
+
+            text.Append('\n');
+        }
+
         if (result.Error is not null)
         {
             text.Append("  error: ").Append(result.Error).Append('\n');
@@ -46,10 +63,17 @@ public static class ExperimentReport
 
         for (var i = 0; i < result.Steps.Length; i++)
         {
-            var step = i < experiment.Steps.Length ? Describe(experiment.Steps[i]) : "?";
+            var step = i >= experiment.Steps.Length ? "?"
+                : Describe(experiment.Steps[i]) + (experiment.Steps[i].Level is { } level ? $" @L{level}" : "");
             text.Append(CultureInfo.InvariantCulture, $"  [{i}] {step,-36} -> {Outcome(result.Steps[i])}\n");
             if (result.Steps[i] is AccessResult { Trace.IsDefault: false } access)
             {
+                if (access.Contexts is { } contexts)
+                {
+                    text.Append(CultureInfo.InvariantCulture,
+                        $"        served by mmu={contexts.Mmu} walk={contexts.Walk} guest_mode={(contexts.GuestMode ? 1 : 0)}\n");
+                }
+
                 foreach (var entry in access.Trace)
                 {
                     var kind = entry.Kind switch
@@ -58,8 +82,14 @@ public static class ExperimentReport
                         TraceKind.Write => "write",
                         _ => "pdptr",
                     };
+                    var dimension = entry.Dimension switch
+                    {
+                        1 => " (guest)  ",
+                        2 => " (EPT/NPT)",
+                        _ => "",
+                    };
                     text.Append(CultureInfo.InvariantCulture,
-                        $"        {kind} L{entry.Level} {ExperimentNumbers.Hex(entry.Gpa)} = {ExperimentNumbers.Hex(entry.Value)}\n");
+                        $"        {kind} L{entry.Level}{dimension} {ExperimentNumbers.Hex(entry.Gpa)} = {ExperimentNumbers.Hex(entry.Value)}\n");
                 }
             }
         }
@@ -102,6 +132,11 @@ public static class ExperimentReport
         PeekStep peek => $"peek  {ExperimentNumbers.Hex(peek.Gpa)}",
         PokeStep poke => $"poke  {ExperimentNumbers.Hex(poke.Gpa)} = {ExperimentNumbers.Hex(poke.Value)}",
         InvlpgStep invlpg => $"invlpg {ExperimentNumbers.Hex(invlpg.Gva)}",
+        CpuidStep cpuid => "cpuid " + string.Join(" ", new[]
+        {
+            cpuid.MaxPhyAddr is { } m ? $"maxphyaddr={m}" : null,
+            cpuid.GbPages is { } g ? $"gbpages={(g ? "true" : "false")}" : null,
+        }.Where(p => p is not null)),
         SetStep set => "set   " + string.Join(" ", set.Writes.Select(w => $"{ExperimentRegisters.Name(w.Register)}={ExperimentNumbers.Hex(w.Value)}")),
         _ => step.KindName,
     };
@@ -116,7 +151,13 @@ public static class ExperimentReport
             WalkOutcome.PageFault => $"#PF error_code {ExperimentNumbers.Hex((ulong)walk.ErrorCode)} ({DescribeErrorCode(walk.ErrorCode)}) "
                 + $"cr2 {ExperimentNumbers.Hex(walk.FaultAddress)}",
             WalkOutcome.GeneralProtection => $"#GP(0) {ExperimentNumbers.Hex(walk.FaultAddress)} is not canonical",
-            _ => $"vm exit {ExperimentNumbers.Hex((ulong)walk.ErrorCode)} gpa {ExperimentNumbers.Hex(walk.FaultAddress)}",
+            _ => walk.ExitReason switch
+            {
+                ExitReason.Npf => $"VM exit NPF exit_info_1 {ExperimentNumbers.Hex(walk.ExitInfo)} exit_info_2 {ExperimentNumbers.Hex(walk.FaultAddress)}"
+                    + $" (gva {ExperimentNumbers.Hex(walk.Gva)})",
+                var reason => $"VM exit {(reason == ExitReason.EptMisconfig ? "EPT_MISCONFIG" : "EPT_VIOLATION")} qualification "
+                    + $"{ExperimentNumbers.Hex(walk.ExitInfo)} gpa {ExperimentNumbers.Hex(walk.FaultAddress)} gva {ExperimentNumbers.Hex(walk.Gva)}",
+            },
         },
         PeekResult peek => ExperimentNumbers.Hex(peek.Value),
         CompletedResult => "ok",

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Workbench.Mmu.Contexts;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Experiments;
@@ -40,7 +41,8 @@ public abstract record StepResult
 /// </summary>
 /// <param name="Walk">The model's walk result.</param>
 /// <param name="Trace">Every page-table read and A/D write of the walk, in order; default (not empty) when not traced.</param>
-public sealed record AccessResult(WalkResult Walk, ImmutableArray<TraceEntry> Trace) : StepResult;
+/// <param name="Contexts">Which contexts served the access (reported with the trace); null when not traced.</param>
+public sealed record AccessResult(WalkResult Walk, ImmutableArray<TraceEntry> Trace, ServingContexts? Contexts = null) : StepResult;
 
 /// <summary>A peek step's value: <c>{"u64": "0x..."}</c>.</summary>
 /// <param name="Value">The 64-bit word read.</param>

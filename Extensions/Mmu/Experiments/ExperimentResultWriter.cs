@@ -1,5 +1,6 @@
 using System.Globalization;
 using Newtonsoft.Json;
+using Workbench.Mmu.Arch;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Experiments;
@@ -58,6 +59,19 @@ public static class ExperimentResultWriter
         {
             case AccessResult access:
                 WriteWalk(json, access.Walk);
+                if (access.Contexts is { } contexts)
+                {
+                    json.WritePropertyName("contexts");
+                    json.WriteStartObject();
+                    json.WritePropertyName("mmu");
+                    json.WriteValue(contexts.Mmu);
+                    json.WritePropertyName("walk");
+                    json.WriteValue(contexts.Walk);
+                    json.WritePropertyName("guest_mode");
+                    json.WriteValue(contexts.GuestMode);
+                    json.WriteEndObject();
+                }
+
                 if (!access.Trace.IsDefault)
                 {
                     json.WritePropertyName("trace");
@@ -114,10 +128,29 @@ public static class ExperimentResultWriter
                 json.WriteValue($"{ExperimentNumbers.Hex(walk.FaultAddress)} is not canonical");
                 break;
             default:
-                // The model core has no VM exits yet; the nested issue defines their exit fields.
+                // A fault of L1's EPT/NPT tables, reflected to L1 (KVM nested_ept_inject_page_fault /
+                // nested_svm_inject_npf_exit).
                 json.WriteValue("vm_exit");
-                Hex(json, "error_code", (ulong)walk.ErrorCode);
+                json.WritePropertyName("exit_reason");
+                json.WriteValue(walk.ExitReason switch
+                {
+                    ExitReason.EptViolation => "EPT_VIOLATION",
+                    ExitReason.EptMisconfig => "EPT_MISCONFIG",
+                    ExitReason.Npf => "NPF",
+                    var other => other.ToString(),
+                });
+                if (walk.ExitReason == ExitReason.Npf)
+                {
+                    Hex(json, "exit_info_1", walk.ExitInfo);
+                    Hex(json, "exit_info_2", walk.FaultAddress);
+                }
+                else
+                {
+                    Hex(json, "qualification", walk.ExitInfo);
+                }
+
                 Hex(json, "gpa", walk.FaultAddress);
+                Hex(json, "gva", walk.Gva);
                 break;
         }
     }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Workbench.Mmu.Contexts;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Experiments;
@@ -39,10 +40,10 @@ public static class ExperimentRunner
 
     /// <summary>Creates the VM an experiment starts from: memory written, registers loaded.</summary>
     /// <exception cref="ExperimentFormatException">The registers fail the model's checks (field <c>vcpu.&lt;register&gt;</c>).</exception>
-    public static Vm CreateVm(Experiment experiment)
+    public static Vm CreateVm(Experiment experiment, string layout = ContextLayouts.Default)
     {
         ArgumentNullException.ThrowIfNull(experiment);
-        var vm = Vm.Create(experiment.Vm);
+        var vm = Vm.Create(experiment.Vm, layout);
         for (var i = 0; i < experiment.Memory.Length; i++)
         {
             var entry = experiment.Memory[i];
@@ -60,15 +61,30 @@ public static class ExperimentRunner
             throw new ExperimentFormatException(register is null ? "vcpu" : "vcpu." + ExperimentRegisters.Name(register.Value), reason);
         }
 
+        if (experiment.Nested is { } nested)
+        {
+            // VM entry into L2: the model's checks name the field (nested.eptp, nested.vcpu.cr4, ...).
+            var entry = vm.Vcpu.EnterNested(nested);
+            if (!entry.Ok)
+            {
+                throw ExperimentValidator.Split(entry.Error!);
+            }
+        }
+
         return vm;
     }
 
     private static ExperimentResult RunValid(Experiment experiment, RunOptions options)
     {
-        var vm = CreateVm(experiment);
+        var vm = CreateVm(experiment, options.Layout);
         var results = ImmutableArray.CreateBuilder<StepResult>(experiment.Steps.Length);
         for (var i = 0; i < experiment.Steps.Length; i++)
         {
+            if (experiment.Steps[i] is AccessStep or SetStep or InvlpgStep)
+            {
+                SwitchLevel(vm, experiment.Steps[i].Level ?? experiment.InnermostLevel, i);
+            }
+
             results.Add(experiment.Steps[i] switch
             {
                 AccessStep access => RunAccess(vm, access, i, options),
@@ -76,6 +92,7 @@ public static class ExperimentRunner
                 PokeStep poke => Poke(vm, poke, i),
                 InvlpgStep invlpg => Invlpg(vm, invlpg),
                 SetStep set => RunSet(vm, set),
+                CpuidStep cpuid => RunCpuid(vm, cpuid, i),
                 var other => throw new ExperimentFormatException($"steps[{i}]", $"step kind {other.GetType().Name} is not supported"),
             });
         }
@@ -97,9 +114,39 @@ public static class ExperimentRunner
             return new AccessResult(vm.Vcpu.Access(access.Gva, access.Kind, access.Cpl, access.Implicit), default);
         }
 
+        // Who serves the access is read before it: a VM exit switches the vCPU back to L1's contexts.
+        var contexts = vm.Vcpu.Contexts.Serving;
         var trace = new WalkTrace();
         var walk = vm.Vcpu.Access(access.Gva, access.Kind, access.Cpl, access.Implicit, trace);
-        return new AccessResult(walk, [.. trace.Entries]);
+        return new AccessResult(walk, [.. trace.Entries], contexts);
+    }
+
+    /// <summary>
+    /// Runs the step in the guest it names: leaving L2 is a nested VM exit, entering it a VM entry with the L2 state
+    /// saved at the last exit (VMRESUME / VMRUN).
+    /// </summary>
+    private static void SwitchLevel(Vm vm, int level, int index)
+    {
+        if (level == 1)
+        {
+            vm.Vcpu.ExitToL1();
+            return;
+        }
+
+        var entry = vm.Vcpu.ResumeL2();
+        if (!entry.Ok)
+        {
+            // L2's saved state no longer passes VM entry (e.g. L1 changed CPUID under it): the step cannot run.
+            throw new ExperimentFormatException($"steps[{index}].level", "VM entry into L2 failed: " + entry.Error);
+        }
+    }
+
+    private static CompletedResult RunCpuid(Vm vm, CpuidStep cpuid, int index)
+    {
+        var error = vm.SetCpuid(cpuid.MaxPhyAddr ?? vm.Config.MaxPhyAddr, cpuid.GbPages ?? vm.Config.GbPages);
+        return error is null
+            ? CompletedResult.Instance
+            : throw new ExperimentFormatException($"steps[{index}].cpuid", error);
     }
 
     private static (VcpuRegister? Register, string Reason) SplitRegisterPrefix(string? error)

@@ -16,6 +16,7 @@ public static class ExperimentValidator
         ArgumentNullException.ThrowIfNull(experiment);
         return ValidateVm(experiment.Vm)
             ?? ValidateMemory(experiment)
+            ?? ValidateNested(experiment)
             ?? ValidateSteps(experiment);
     }
 
@@ -40,36 +41,8 @@ public static class ExperimentValidator
     private static bool IsCanonical(ulong address, int bits) =>
         (ulong)((long)(address << (64 - bits)) >> (64 - bits)) == address;
 
-    private static ExperimentFormatException? ValidateVm(VmConfig vm)
-    {
-        if (vm.MaxPhyAddr is < VmConfig.MinMaxPhyAddr or > VmConfig.MaxMaxPhyAddr)
-        {
-            return new("vm.maxphyaddr", $"{vm.MaxPhyAddr} is out of range ({VmConfig.MinMaxPhyAddr}..{VmConfig.MaxMaxPhyAddr})");
-        }
-
-        if (vm.MemorySize == 0 || vm.MemorySize % 4096 != 0)
-        {
-            return new("vm.memory", $"{MemorySize.Format(vm.MemorySize)} is not a positive multiple of 4K");
-        }
-
-        if (vm.MemorySize > 1UL << vm.MaxPhyAddr)
-        {
-            return new("vm.memory", $"{MemorySize.Format(vm.MemorySize)} is more than MAXPHYADDR {vm.MaxPhyAddr} "
-                + $"can address ({MemorySize.Format(1UL << vm.MaxPhyAddr)})");
-        }
-
-        if (vm.Tdp == TdpMode.Ept && vm.Vendor != Vendor.Intel)
-        {
-            return new("vm.tdp", "ept needs vendor intel (AMD hosts use npt)");
-        }
-
-        if (vm.Tdp == TdpMode.Npt && vm.Vendor != Vendor.Amd)
-        {
-            return new("vm.tdp", "npt needs vendor amd (Intel hosts use ept)");
-        }
-
-        return null;
-    }
+    private static ExperimentFormatException? ValidateVm(VmConfig vm) =>
+        vm.Check() is { } problem ? new("vm." + problem.Field, problem.Message) : null;
 
     private static ExperimentFormatException? ValidateMemory(Experiment experiment)
     {
@@ -92,12 +65,37 @@ public static class ExperimentValidator
         return null;
     }
 
+    private static ExperimentFormatException? ValidateNested(Experiment experiment)
+    {
+        if (experiment.Nested is not { } nested)
+        {
+            return null;
+        }
+
+        // The model's own VM-entry check names the field ("nested.eptp: ..."): one rule, one place.
+        return nested.Check(experiment.Vm, experiment.Vcpu) is { } problem ? Split(problem) : null;
+    }
+
+    /// <summary>Turns a model message that starts with its field (<c>"nested.eptp: reason"</c>) into a format error.</summary>
+    internal static ExperimentFormatException Split(string message)
+    {
+        var colon = message.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 ? new(message[..colon], message[(colon + 2)..]) : new("nested", message);
+    }
+
     private static ExperimentFormatException? ValidateSteps(Experiment experiment)
     {
         for (var i = 0; i < experiment.Steps.Length; i++)
         {
             var step = experiment.Steps[i];
             var prefix = $"steps[{i}]";
+            if (step?.Level is { } level && (level is < 1 or > 2 || (level == 2 && experiment.Nested is null)))
+            {
+                return new(prefix + ".level", level is < 1 or > 2
+                    ? $"{level} is out of range (1..2)"
+                    : "2 needs an L2 guest (a \"nested\" object); without one every step runs in L1");
+            }
+
             var problem = step switch
             {
                 AccessStep access => ValidateAccess(access, prefix),
@@ -105,6 +103,7 @@ public static class ExperimentValidator
                 PokeStep poke => Field(prefix + ".poke", CheckGpa(poke.Gpa, experiment.Vm)),
                 InvlpgStep invlpg => Field(prefix + ".invlpg", CheckCanonical57(invlpg.Gva)),
                 SetStep set => ValidateSet(set, prefix + ".set"),
+                CpuidStep cpuid => ValidateCpuid(cpuid, prefix + ".cpuid", experiment.Vm),
                 null => new(prefix, "missing step"),
                 _ => new(prefix, $"step kind {step.GetType().Name} is not part of {Experiment.FormatId}"),
             };
@@ -160,6 +159,17 @@ public static class ExperimentValidator
         }
 
         return null;
+    }
+
+    private static ExperimentFormatException? ValidateCpuid(CpuidStep cpuid, string field, VmConfig vm)
+    {
+        if (cpuid.MaxPhyAddr is null && cpuid.GbPages is null)
+        {
+            return new(field, "nothing to change (expected maxphyaddr and/or gbpages)");
+        }
+
+        var next = vm with { MaxPhyAddr = cpuid.MaxPhyAddr ?? vm.MaxPhyAddr, GbPages = cpuid.GbPages ?? vm.GbPages };
+        return next.Check() is { } problem ? new(field + "." + (problem.Field == "memory" ? "maxphyaddr" : problem.Field), problem.Message) : null;
     }
 
     private static string? CheckGpa(ulong gpa, VmConfig vm)

@@ -1,6 +1,8 @@
 using System.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Workbench.Mmu.Nested;
+using Workbench.Mmu.Arch;
 using Workbench.Mmu.Memory;
 using Workbench.Mmu.Walk;
 
@@ -87,13 +89,12 @@ public static class ExperimentWriter
         }
 
         top["memory"] = memory;
-        var vcpu = new JObject();
-        foreach (var register in ExperimentRegisters.All)
+        top["vcpu"] = RegistersToJObject(experiment.Vcpu);
+        if (experiment.Nested is { } nested)
         {
-            vcpu[ExperimentRegisters.Name(register)] = Hex(ExperimentRegisters.Get(experiment.Vcpu, register));
+            top["nested"] = NestedToJObject(nested);
         }
 
-        top["vcpu"] = vcpu;
         var steps = new JArray();
         foreach (var step in experiment.Steps)
         {
@@ -104,7 +105,56 @@ public static class ExperimentWriter
         return top;
     }
 
-    private static JObject StepToJObject(ExperimentStep step) => step switch
+    private static JObject RegistersToJObject(in CpuRegisters registers)
+    {
+        var vcpu = new JObject();
+        foreach (var register in ExperimentRegisters.All)
+        {
+            vcpu[ExperimentRegisters.Name(register)] = Hex(ExperimentRegisters.Get(registers, register));
+        }
+
+        return vcpu;
+    }
+
+    private static JObject NestedToJObject(NestedGuest nested)
+    {
+        var vmx = nested.Kind == NestedKind.Vmx;
+        var json = new JObject
+        {
+            ["kind"] = vmx ? "vmx" : "svm",
+            ["l1_tdp"] = nested.L1Tdp,
+        };
+        if (nested.L1Tdp)
+        {
+            json[vmx ? "eptp" : "ncr3"] = Hex(nested.TdpRoot);
+        }
+
+        if (vmx)
+        {
+            json["ept"] = new JObject
+            {
+                ["ad"] = nested.Ept.AccessedDirty,
+                ["execonly"] = nested.Ept.ExecuteOnly,
+                ["mbec"] = nested.Ept.Mbec,
+            };
+        }
+
+        json["vcpu"] = RegistersToJObject(nested.Registers);
+        return json;
+    }
+
+    private static JObject StepToJObject(ExperimentStep step)
+    {
+        var json = StepFields(step);
+        if (step.Level is { } level)
+        {
+            json["level"] = level;
+        }
+
+        return json;
+    }
+
+    private static JObject StepFields(ExperimentStep step) => step switch
     {
         AccessStep access => new JObject
         {
@@ -122,8 +172,25 @@ public static class ExperimentWriter
         PokeStep poke => new JObject { ["poke"] = Hex(poke.Gpa), ["u64"] = Hex(poke.Value) },
         InvlpgStep invlpg => new JObject { ["invlpg"] = Hex(invlpg.Gva) },
         SetStep set => new JObject { ["set"] = SetToJObject(set) },
+        CpuidStep cpuid => new JObject { ["cpuid"] = CpuidToJObject(cpuid) },
         _ => throw new ArgumentException($"step kind {step?.GetType().Name ?? "null"} is not part of {Experiment.FormatId}", nameof(step)),
     };
+
+    private static JObject CpuidToJObject(CpuidStep cpuid)
+    {
+        var json = new JObject();
+        if (cpuid.MaxPhyAddr is { } maxPhyAddr)
+        {
+            json["maxphyaddr"] = maxPhyAddr;
+        }
+
+        if (cpuid.GbPages is { } gbPages)
+        {
+            json["gbpages"] = gbPages;
+        }
+
+        return json;
+    }
 
     private static JObject SetToJObject(SetStep set)
     {

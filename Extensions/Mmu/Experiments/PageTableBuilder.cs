@@ -1,18 +1,32 @@
 using System.Collections.Immutable;
+using Workbench.Mmu.Paging;
 
 namespace Workbench.Mmu.Experiments;
 
-/// <summary>The guest paging structures a <see cref="PageTableBuilder"/> lays out.</summary>
-public enum PageTableKind
+/// <summary>EPT entry bits an EPT mapping sets (SDM Vol. 3C 29.3.2; <see cref="EptPte"/>).</summary>
+[Flags]
+public enum EptFlags : ulong
 {
-    /// <summary>32-bit paging (CR4.PAE=0): 4-byte entries, 2 levels, 4K pages and 4M pages (CR4.PSE, PSE-36).</summary>
-    Legacy32,
-    /// <summary>PAE paging: a 4-entry PDPT at CR3 (loaded into the PDPTRs), then 2 levels of 8-byte entries; 4K and 2M pages.</summary>
-    Pae,
-    /// <summary>4-level paging (IA-32e, CR4.LA57=0): 4K, 2M and 1G pages.</summary>
-    Long4,
-    /// <summary>5-level paging (CR4.LA57=1): 4K, 2M and 1G pages.</summary>
-    Long5,
+    /// <summary>No bit: a not-present entry.</summary>
+    None = 0,
+    /// <summary>R, bit 0.</summary>
+    Read = 1UL << 0,
+    /// <summary>W, bit 1.</summary>
+    Write = 1UL << 1,
+    /// <summary>X, bit 2 (supervisor execute under MBEC).</summary>
+    Execute = 1UL << 2,
+    /// <summary>Memory type WB (6) in bits 5:3, what leaves normally carry.</summary>
+    WriteBack = 6UL << 3,
+    /// <summary>IPAT, bit 6.</summary>
+    IgnorePat = 1UL << 6,
+    /// <summary>A, bit 8 (with EPT A/D enabled).</summary>
+    Accessed = 1UL << 8,
+    /// <summary>D, bit 9 (with EPT A/D enabled).</summary>
+    Dirty = 1UL << 9,
+    /// <summary>XU, bit 10 (user execute under MBEC).</summary>
+    UserExecute = 1UL << 10,
+    /// <summary>R | W | X: what non-leaf entries get, so the leaf decides.</summary>
+    All = Read | Write | Execute,
 }
 
 /// <summary>Page-table entry bits a mapping sets (SDM Vol. 3A 4.3, 4.4, 4.5; spec §1.1).</summary>
@@ -71,11 +85,11 @@ public sealed class PageTableBuilder
     /// <summary>Starts a set of tables: allocates the top-level table at <paramref name="firstTable"/>.</summary>
     /// <param name="kind">Paging structures to build.</param>
     /// <param name="firstTable">Where the allocator starts (4 KiB aligned); tables take consecutive pages from there.</param>
-    public PageTableBuilder(PageTableKind kind, ulong firstTable = 0x1000)
+    public PageTableBuilder(PagingMode kind, ulong firstTable = 0x1000)
     {
-        if (!Enum.IsDefined(kind))
+        if (!Enum.IsDefined(kind) || kind == PagingMode.None)
         {
-            throw new ArgumentOutOfRangeException(nameof(kind));
+            throw new ArgumentOutOfRangeException(nameof(kind), "paging off has no tables");
         }
 
         if ((firstTable & (Size4K - 1)) != 0)
@@ -89,7 +103,7 @@ public sealed class PageTableBuilder
     }
 
     /// <summary>The structures being built.</summary>
-    public PageTableKind Kind { get; }
+    public PagingMode Kind { get; }
 
     /// <summary>Address of the top-level table: the CR3 value (PAE: the PDPT).</summary>
     public ulong Root { get; }
@@ -101,13 +115,7 @@ public sealed class PageTableBuilder
     public ulong NextFreePage => _nextTable;
 
     /// <summary>Number of levels walked from <see cref="Root"/> (the PAE PDPT counts as level 3).</summary>
-    public int RootLevel => Kind switch
-    {
-        PageTableKind.Legacy32 => 2,
-        PageTableKind.Pae => 3,
-        PageTableKind.Long4 => 4,
-        _ => 5,
-    };
+    public int RootLevel => Kind.RootLevel();
 
     /// <summary>Allocates one zeroed 4 KiB page (a table, or a data page the experiment wants out of the tables' way).</summary>
     public ulong AllocatePage()
@@ -129,6 +137,35 @@ public sealed class PageTableBuilder
     /// <returns>This builder.</returns>
     public PageTableBuilder Map(ulong gva, ulong gpa, ulong size, PteFlags flags, int protectionKey = 0)
     {
+        if (Kind.IsEpt())
+        {
+            throw new InvalidOperationException($"{Kind} tables take EPT flags: use MapEpt");
+        }
+
+        return MapLeaf(gva, gpa, size, (ulong)flags, protectionKey);
+    }
+
+    /// <summary>
+    /// Maps an L2 guest-physical page in EPT tables (<see cref="PagingMode.Ept4"/> / <see cref="PagingMode.Ept5"/>) to
+    /// an L1 guest-physical address, creating tables (R|W|X) on the way.
+    /// </summary>
+    /// <param name="l2Gpa">L2 guest-physical address, aligned to <paramref name="size"/>.</param>
+    /// <param name="l1Gpa">L1 guest-physical address it maps to, aligned to <paramref name="size"/>.</param>
+    /// <param name="size"><see cref="Size4K"/>, <see cref="Size2M"/> or <see cref="Size1G"/>.</param>
+    /// <param name="flags">Leaf bits, e.g. <c>EptFlags.All | EptFlags.WriteBack</c>.</param>
+    /// <returns>This builder.</returns>
+    public PageTableBuilder MapEpt(ulong l2Gpa, ulong l1Gpa, ulong size, EptFlags flags)
+    {
+        if (!Kind.IsEpt())
+        {
+            throw new InvalidOperationException($"{Kind} tables take x86 flags: use Map");
+        }
+
+        return MapLeaf(l2Gpa, l1Gpa, size, (ulong)flags, 0);
+    }
+
+    private PageTableBuilder MapLeaf(ulong gva, ulong gpa, ulong size, ulong flags, int protectionKey)
+    {
         var leafLevel = LeafLevel(size);
         if ((gva & (size - 1)) != 0 || (gpa & (size - 1)) != 0)
         {
@@ -136,7 +173,7 @@ public sealed class PageTableBuilder
         }
 
         CheckGva(gva);
-        if (protectionKey is < 0 or > 15 || (protectionKey != 0 && Kind == PageTableKind.Legacy32))
+        if (protectionKey is < 0 or > 15 || (protectionKey != 0 && Kind == PagingMode.Legacy32))
         {
             throw new ArgumentOutOfRangeException(nameof(protectionKey), "a key is 0..15, and 32-bit entries have none");
         }
@@ -147,11 +184,11 @@ public sealed class PageTableBuilder
         {
             var entry = ReadEntry(entryAddress);
             ulong table;
-            if ((entry & (ulong)PteFlags.Present) == 0)
+            if (!IsPresent(entry))
             {
                 table = AllocatePage();
-                var tableFlags = Kind == PageTableKind.Pae && level == 3 ? PteFlags.Present : TableFlags;
-                WriteEntry(entryAddress, table | (ulong)tableFlags);
+                var tableFlags = Kind.IsEpt() ? (ulong)EptFlags.All : Kind == PagingMode.Pae && level == 3 ? (ulong)PteFlags.Present : (ulong)TableFlags;
+                WriteEntry(entryAddress, table | tableFlags);
             }
             else if (IsLargeLeaf(entry, level))
             {
@@ -159,14 +196,14 @@ public sealed class PageTableBuilder
             }
             else
             {
-                table = entry & (Kind == PageTableKind.Legacy32 ? AddressMask32 : AddressMask64);
+                table = entry & (Kind == PagingMode.Legacy32 ? AddressMask32 : AddressMask64);
             }
 
             entryAddress = EntryAddress(table, gva, level - 1);
         }
 
         var existing = ReadEntry(entryAddress);
-        if (leafLevel > 1 && (existing & (ulong)PteFlags.Present) != 0 && (existing & PageSizeBit) == 0)
+        if (leafLevel > 1 && IsPresent(existing) && (existing & PageSizeBit) == 0)
         {
             throw new InvalidOperationException($"{ExperimentNumbers.Hex(gva)}: level {leafLevel} already points to a page table");
         }
@@ -190,12 +227,12 @@ public sealed class PageTableBuilder
         for (var current = RootLevel; current > level; current--)
         {
             var entry = ReadEntry(entryAddress);
-            if ((entry & (ulong)PteFlags.Present) == 0 || IsLargeLeaf(entry, current))
+            if (!IsPresent(entry) || IsLargeLeaf(entry, current))
             {
                 return null;
             }
 
-            entryAddress = EntryAddress(entry & (Kind == PageTableKind.Legacy32 ? AddressMask32 : AddressMask64), gva, current - 1);
+            entryAddress = EntryAddress(entry & (Kind == PagingMode.Legacy32 ? AddressMask32 : AddressMask64), gva, current - 1);
         }
 
         return entryAddress;
@@ -205,15 +242,17 @@ public sealed class PageTableBuilder
     public ImmutableArray<MemoryEntry> ToMemory() =>
         [.. _words.Where(w => w.Value != 0).OrderBy(w => w.Key).Select(w => new MemoryEntry(w.Key, w.Value))];
 
+    private bool IsPresent(ulong entry) => (entry & (Kind.IsEpt() ? EptPte.RwxMask : (ulong)PteFlags.Present)) != 0;
+
     private bool IsLargeLeaf(ulong entry, int level) =>
-        level > 1 && (entry & PageSizeBit) != 0 && !(Kind == PageTableKind.Pae && level == 3);
+        level > 1 && (entry & PageSizeBit) != 0 && !(Kind == PagingMode.Pae && level == 3);
 
     private int LeafLevel(ulong size) => (Kind, size) switch
     {
         (_, Size4K) => 1,
-        (PageTableKind.Legacy32, Size4M) => 2,
-        (PageTableKind.Pae or PageTableKind.Long4 or PageTableKind.Long5, Size2M) => 2,
-        (PageTableKind.Long4 or PageTableKind.Long5, Size1G) => 3,
+        (PagingMode.Legacy32, Size4M) => 2,
+        (PagingMode.Pae or PagingMode.Long4 or PagingMode.Long5 or PagingMode.Ept4 or PagingMode.Ept5, Size2M) => 2,
+        (PagingMode.Long4 or PagingMode.Long5 or PagingMode.Ept4 or PagingMode.Ept5, Size1G) => 3,
         _ => throw new ArgumentException($"{ExperimentNumbers.Hex(size)} is not a page size of {Kind} paging", nameof(size)),
     };
 
@@ -221,8 +260,10 @@ public sealed class PageTableBuilder
     {
         var problem = Kind switch
         {
-            PageTableKind.Legacy32 or PageTableKind.Pae => gva > uint.MaxValue ? "is beyond 4G" : null,
-            PageTableKind.Long4 => (ulong)((long)(gva << 16) >> 16) != gva ? "is not canonical for 4-level paging" : null,
+            PagingMode.Legacy32 or PagingMode.Pae => gva > uint.MaxValue ? "is beyond 4G" : null,
+            PagingMode.Long4 => (ulong)((long)(gva << 16) >> 16) != gva ? "is not canonical for 4-level paging" : null,
+            PagingMode.Ept4 => gva >> 48 != 0 ? "is beyond the 48 bits a 4-level EPT translates" : null,
+            PagingMode.Ept5 => gva >> 57 != 0 ? "is beyond the 57 bits a 5-level EPT translates" : null,
             _ => (ulong)((long)(gva << 7) >> 7) != gva ? "is not canonical for 5-level paging" : null,
         };
         if (problem is not null)
@@ -231,12 +272,12 @@ public sealed class PageTableBuilder
         }
     }
 
-    private ulong LeafEntry(ulong gpa, int level, PteFlags flags, int protectionKey)
+    private ulong LeafEntry(ulong gpa, int level, ulong flags, int protectionKey)
     {
-        var bits = (ulong)flags | ((ulong)protectionKey << 59);
-        if (Kind == PageTableKind.Legacy32)
+        var bits = flags | ((ulong)protectionKey << 59);
+        if (Kind == PagingMode.Legacy32)
         {
-            if ((flags & PteFlags.NoExecute) != 0)
+            if ((flags & (ulong)PteFlags.NoExecute) != 0)
             {
                 throw new ArgumentException("32-bit entries have no NX bit", nameof(flags));
             }
@@ -267,13 +308,13 @@ public sealed class PageTableBuilder
 
     private ulong EntryAddress(ulong table, ulong gva, int level)
     {
-        if (Kind == PageTableKind.Legacy32)
+        if (Kind == PagingMode.Legacy32)
         {
             var index32 = (gva >> (12 + (10 * (level - 1)))) & 0x3FF;
             return table + (index32 * 4);
         }
 
-        var index = Kind == PageTableKind.Pae && level == 3
+        var index = Kind == PagingMode.Pae && level == 3
             ? (gva >> 30) & 3
             : (gva >> (12 + (9 * (level - 1)))) & 0x1FF;
         return table + (index * 8);
@@ -282,13 +323,13 @@ public sealed class PageTableBuilder
     private ulong ReadEntry(ulong address)
     {
         _words.TryGetValue(address & ~7UL, out var word);
-        return Kind == PageTableKind.Legacy32 ? (word >> (int)((address & 4) * 8)) & 0xFFFF_FFFFUL : word;
+        return Kind == PagingMode.Legacy32 ? (word >> (int)((address & 4) * 8)) & 0xFFFF_FFFFUL : word;
     }
 
     private void WriteEntry(ulong address, ulong value)
     {
         var wordAddress = address & ~7UL;
-        if (Kind != PageTableKind.Legacy32)
+        if (Kind != PagingMode.Legacy32)
         {
             _words[wordAddress] = value;
             return;

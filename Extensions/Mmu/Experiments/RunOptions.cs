@@ -1,9 +1,13 @@
+using Workbench.Mmu.Contexts;
+
 namespace Workbench.Mmu.Experiments;
 
 /// <summary>How <see cref="ExperimentRunner"/> runs an experiment.</summary>
-/// <param name="Trace">Record every page-table read and write of each access (<c>"trace"</c> in the JSON result).</param>
-public sealed record RunOptions(bool Trace = false)
+/// <param name="Trace">Record every page-table read and write of each access (<c>"trace"</c> in the JSON result),
+/// and which contexts served it (<c>"contexts"</c>).</param>
+/// <param name="Layout">The MMU organization (structure variant) to run under; <c>"6.12"</c> by default.</param>
+public sealed record RunOptions(bool Trace = false, string Layout = ContextLayouts.Default)
 {
-    /// <summary>No tracing.</summary>
+    /// <summary>No tracing, the default organization.</summary>
     public static RunOptions Default { get; } = new();
 }

@@ -1,21 +1,9 @@
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Memory;
 using Workbench.Mmu.Walk;
+using Workbench.Mmu.Paging;
 
 namespace Workbench.Mmu.Sweeps;
-
-/// <summary>The paging modes the walk benchmarks measure.</summary>
-public enum WalkMode
-{
-    /// <summary>4-level paging (IA-32e, CR4.LA57 = 0).</summary>
-    Long4 = 0,
-
-    /// <summary>5-level paging (IA-32e, CR4.LA57 = 1).</summary>
-    Long5 = 1,
-
-    /// <summary>PAE paging (CR4.PAE = 1, EFER.LMA = 0): PDPTEs from the PDPTR registers, then 2 levels.</summary>
-    Pae = 2,
-}
 
 /// <summary>
 /// A VM with a page table that maps <see cref="PageCount"/> 4 KiB pages, and a shuffled list of addresses
@@ -37,7 +25,7 @@ public sealed class WalkWorkload
     private readonly ulong[] _addresses;
     private ulong _nextTable = TablePool;
 
-    private WalkWorkload(WalkMode mode, int pageCount, int seed)
+    private WalkWorkload(PagingMode mode, int pageCount, int seed)
     {
         Mode = mode;
         PageCount = pageCount;
@@ -47,8 +35,8 @@ public sealed class WalkWorkload
         // Canonical bases for each mode; the pages are contiguous, so they span pageCount / 512 page tables.
         ulong baseAddress = mode switch
         {
-            WalkMode.Long4 => 0x0000_7f12_3400_0000UL,
-            WalkMode.Long5 => 0xff12_3456_7800_0000UL,
+            PagingMode.Long4 => 0x0000_7f12_3400_0000UL,
+            PagingMode.Long5 => 0xff12_3456_7800_0000UL,
             _ => 0x4000_0000UL,
         };
 
@@ -58,8 +46,8 @@ public sealed class WalkWorkload
             Map(baseAddress + ((ulong)i << 12), DataPool + ((ulong)i << 12));
         }
 
-        ulong efer = mode == WalkMode.Pae ? Efer.NXE : Efer.LME | Efer.LMA | Efer.NXE;
-        ulong cr4 = Cr4.PAE | (mode == WalkMode.Long5 ? Cr4.LA57 : 0);
+        ulong efer = mode == PagingMode.Pae ? Efer.NXE : Efer.LME | Efer.LMA | Efer.NXE;
+        ulong cr4 = Cr4.PAE | (mode == PagingMode.Long5 ? Cr4.LA57 : 0);
         RegisterWrite loaded = Vm.Vcpu.LoadState(new CpuRegisters(Cr0.PE | Cr0.PG | Cr0.WP, Root, cr4, efer, Rflags.Fixed1, 0));
         if (!loaded.Ok)
         {
@@ -86,7 +74,7 @@ public sealed class WalkWorkload
     }
 
     /// <summary>The paging mode.</summary>
-    public WalkMode Mode { get; }
+    public PagingMode Mode { get; }
 
     /// <summary>Number of mapped pages (and of distinct addresses walked).</summary>
     public int PageCount { get; }
@@ -104,7 +92,7 @@ public sealed class WalkWorkload
     public ReadOnlySpan<ulong> Addresses => _addresses;
 
     /// <summary>Builds the workload (4096 pages by default: eight page tables).</summary>
-    public static WalkWorkload Create(WalkMode mode, int pageCount = 4096, int seed = 1)
+    public static WalkWorkload Create(PagingMode mode, int pageCount = 4096, int seed = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageCount, 8192);
@@ -135,8 +123,8 @@ public sealed class WalkWorkload
 
     private int RootLevel => Mode switch
     {
-        WalkMode.Long5 => 5,
-        WalkMode.Long4 => 4,
+        PagingMode.Long5 => 5,
+        PagingMode.Long4 => 4,
         _ => 3,
     };
 
@@ -152,7 +140,7 @@ public sealed class WalkWorkload
         ulong table = Root;
         for (int level = RootLevel; level > 1; level--)
         {
-            ulong index = level == 3 && Mode == WalkMode.Pae
+            ulong index = level == 3 && Mode == PagingMode.Pae
                 ? (linear >> 30) & 3
                 : (linear >> (12 + ((level - 1) * 9))) & 511;
             ulong entryAddress = table + (index * 8);
@@ -162,7 +150,7 @@ public sealed class WalkWorkload
                 ulong next = AllocateTable();
 
                 // A PAE PDPTE has no R/W or U/S: bits 2:1 are reserved there (SDM table 4-8).
-                entry = next | Present | (level == 3 && Mode == WalkMode.Pae ? 0 : Writable | User);
+                entry = next | Present | (level == 3 && Mode == PagingMode.Pae ? 0 : Writable | User);
                 Memory.TryWriteU64(entryAddress, entry);
             }
 

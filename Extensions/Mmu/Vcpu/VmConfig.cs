@@ -46,33 +46,60 @@ namespace Workbench.Mmu
         public const int MaxMaxPhyAddr = 52;
 
         /// <summary>
-        /// Checks the configuration: MAXPHYADDR within [36, 52], memory a non-zero multiple of 4 KiB, at most 64 TiB,
-        /// that fits below 2^MAXPHYADDR. Returns null when valid, else a message naming the field.
+        /// Checks the configuration — the one place VM limits live (experiment files, notebooks and
+        /// <see cref="Vm.Create"/> all ask here): MAXPHYADDR within [36, 52]; memory a non-zero multiple of 4 KiB, at
+        /// most the model's 64 TiB, below 2^MAXPHYADDR; EPT only on Intel, NPT only on AMD. Returns null when valid,
+        /// else the problem with the field it concerns (named as in experiment files: <c>maxphyaddr</c>,
+        /// <c>memory</c>, <c>tdp</c>).
         /// </summary>
-        public string? Validate()
+        public VmConfigProblem? Check()
         {
             if (MaxPhyAddr < MinMaxPhyAddr || MaxPhyAddr > MaxMaxPhyAddr)
             {
-                return $"maxPhyAddr: {MaxPhyAddr} is outside {MinMaxPhyAddr}..{MaxMaxPhyAddr}";
+                return new("maxphyaddr", $"{MaxPhyAddr} is out of range ({MinMaxPhyAddr}..{MaxMaxPhyAddr})");
             }
 
+            string size = Workbench.Mmu.Memory.MemorySize.Format(MemorySize);
             if (MemorySize == 0 || (MemorySize & 0xFFF) != 0)
             {
-                return $"memorySize: 0x{MemorySize:x} is not a non-zero multiple of 4096";
+                return new("memory", $"{size} is not a positive multiple of 4K");
             }
 
             if (MemorySize > Workbench.Mmu.Memory.GuestMemory.MaxSize)
             {
-                return $"memorySize: 0x{MemorySize:x} is larger than the model's limit 0x{Workbench.Mmu.Memory.GuestMemory.MaxSize:x} (64 TiB)";
+                return new("memory", $"{size} is more than the model's limit of 64T");
             }
 
             if (MemorySize > (1UL << MaxPhyAddr))
             {
-                return $"memorySize: 0x{MemorySize:x} does not fit below 2^{MaxPhyAddr} (MAXPHYADDR)";
+                return new("memory", $"{size} is more than MAXPHYADDR {MaxPhyAddr} can address "
+                    + $"({Workbench.Mmu.Memory.MemorySize.Format(1UL << MaxPhyAddr)})");
+            }
+
+            if (Tdp == TdpMode.Ept && Vendor != Vendor.Intel)
+            {
+                return new("tdp", "ept needs vendor intel (AMD hosts use npt)");
+            }
+
+            if (Tdp == TdpMode.Npt && Vendor != Vendor.Amd)
+            {
+                return new("tdp", "npt needs vendor amd (Intel hosts use ept)");
             }
 
             return null;
         }
+
+        /// <summary><see cref="Check"/> as one message, <c>"memory: 128T is more than …"</c>; null when valid.</summary>
+        public string? Validate() => Check()?.ToString();
+    }
+
+    /// <summary>Why a <see cref="VmConfig"/> is invalid.</summary>
+    /// <param name="Field">The field, named as in experiment files (<c>maxphyaddr</c>, <c>memory</c>, <c>tdp</c>).</param>
+    /// <param name="Message">What is wrong with it.</param>
+    public sealed record VmConfigProblem(string Field, string Message)
+    {
+        /// <inheritdoc/>
+        public override string ToString() => $"{Field}: {Message}";
     }
 
     /// <summary>
