@@ -74,6 +74,11 @@ echo "== access sweep (kvm-unit-tests access.c flag space)"
 run_sweep "no PKU, MAXPHYADDR 46" --maxphyaddr 46
 run_sweep "no PKU, MAXPHYADDR 52" --maxphyaddr 52
 run_sweep "PKU, 4- and 5-level" --pku --la57
+# The same space with KVM building page tables for every case (access.c with ept=0 and ept=1): the shadow MMU and
+# the TDP MMU (EPT, NPT); every fault they fix must let the retried access through.
+run_sweep "shadow MMU" --tdp none
+run_sweep "TDP MMU, EPT" --tdp ept
+run_sweep "TDP MMU, NPT" --tdp npt
 
 echo "== Jupyter protocol tests (kernelspec mmu-workbench)"
 if [ -d Kernel/Workbench.Kernel.Tests/python ]; then

@@ -19,6 +19,9 @@ internal sealed record SweepArguments
     /// <summary>Guest MAXPHYADDR.</summary>
     public int MaxPhyAddr { get; init; } = 46;
 
+    /// <summary>--tdp none|ept|npt: build SPTEs through the shadow MMU or the TDP MMU for every case (null: walks only).</summary>
+    public TdpMode? Tdp { get; init; }
+
     /// <summary>Repeat with 5-level paging (or, with <see cref="Case"/>, run the case with 5 levels).</summary>
     public bool La57 { get; init; }
 
@@ -86,6 +89,23 @@ internal sealed record SweepArguments
                     result = result with { MaxPhyAddr = maxPhyAddr };
                     i++;
                     break;
+                case "--tdp":
+                    TdpMode? tdp = value switch
+                    {
+                        "none" => TdpMode.None,
+                        "ept" => TdpMode.Ept,
+                        "npt" => TdpMode.Npt,
+                        _ => null,
+                    };
+                    if (tdp is null)
+                    {
+                        error = "--tdp needs none (shadow MMU), ept or npt (TDP MMU)";
+                        return false;
+                    }
+
+                    result = result with { Tdp = tdp };
+                    i++;
+                    break;
                 case "--case":
                     if (!AccessCaseNames.TryParse(value ?? string.Empty, out AccessCase flags, out error))
                     {
@@ -122,6 +142,8 @@ internal static class SweepUsage
         writer.WriteLine("  --limit N      stop after N cases");
         writer.WriteLine("  --maxphyaddr M guest MAXPHYADDR (default 46): bit 51 is tested below 52, bit 36 below 37");
         writer.WriteLine("  --la57         repeat the sweep with 5-level paging, as access_test.c does");
+        writer.WriteLine("  --tdp MODE     none|ept|npt: KVM builds SPTEs for every case (shadow MMU or TDP MMU, as access.c runs with");
+        writer.WriteLine("                 ept=0/1) and each fixed fault must let the retried access through; default: walks only");
         writer.WriteLine("  --keep-going   count every mismatch (the first is still reported)");
         writer.WriteLine("  --case NAMES   run one case (access.c names or a hex flag word) and print its reproduction line");
         writer.WriteLine("  Exit code 0: no mismatch; 1: a mismatch (report on stdout, replay its 2nd line with ./workbench run --jsonl).");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Workbench.Mmu;
 using Workbench.Mmu.Sweeps;
 
 namespace Workbench.Cli;
@@ -46,7 +47,7 @@ public sealed class SweepVerb : ICliVerb
         int exitCode = 0;
         foreach (int levels in parsed.La57 ? new[] { 4, 5 } : new[] { 4 })
         {
-            var options = new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels, parsed.Shard, parsed.Limit, parsed.KeepGoing);
+            var options = new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels, parsed.Shard, parsed.Limit, parsed.KeepGoing, parsed.Tdp);
             AccessSweepResult result = RunSweep(options, parsed.Quiet);
             PrintSummary(result);
             if (result.FirstMismatch is { } mismatch)
@@ -92,7 +93,7 @@ public sealed class SweepVerb : ICliVerb
         AccessSweepOptions options = result.Options;
         var inv = CultureInfo.InvariantCulture;
         Console.Out.WriteLine(string.Create(inv,
-            $"access sweep: {options.Levels}-level paging, MAXPHYADDR {options.MaxPhyAddr}, {(options.Pku ? "with" : "no")} PKU, shard {options.EffectiveShard}{(options.Limit is long limit ? $", limit {limit:N0}" : string.Empty)}"));
+            $"access sweep: {options.Levels}-level paging, MAXPHYADDR {options.MaxPhyAddr}, {(options.Pku ? "with" : "no")} PKU, shard {options.EffectiveShard}{(options.Limit is long limit ? $", limit {limit:N0}" : string.Empty)}{(options.Tdp is { } tdp ? $", KVM MMU: {(tdp == TdpMode.None ? "shadow" : tdp.ToString().ToUpperInvariant() + " (TDP MMU)")}" : ", walks only")}"));
         Console.Out.WriteLine(string.Create(inv, $"  legal cases  {result.LegalCases,14:N0}"));
         Console.Out.WriteLine(string.Create(inv, $"  planned      {result.CasesPlanned,14:N0}"));
         Console.Out.WriteLine(string.Create(inv, $"  cases run    {result.CasesRun,14:N0}"));
@@ -104,7 +105,7 @@ public sealed class SweepVerb : ICliVerb
     private static int RunOne(SweepArguments parsed, AccessCase flags)
     {
         int levels = parsed.La57 ? 5 : 4;
-        var sweep = new AccessSweep(new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels));
+        var sweep = new AccessSweep(new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels, Tdp: parsed.Tdp));
         if (!sweep.Space.Contains(flags))
         {
             Console.Error.WriteLine(

@@ -39,12 +39,51 @@ internal static class DatasetExperiments
         ("nested-ept-2d.trace.json", ExperimentWriter.Write(NestedEpt2D())),
         ("nested-npt-npf.json", ExperimentWriter.Write(NestedNptNpf())),
         ("nested-l1-shadows-l2.trace.json", ExperimentWriter.Write(NestedL1ShadowsL2())),
+        ("shadow-mmu.json", ExperimentWriter.Write(ShadowMmu())),
+        ("tdp-mmu.json", ExperimentWriter.Write(ShadowMmu() with { Name = "TDP MMU (EPT): the same guest, direct pages map every GPA the CPU touches", Vm = new VmConfig(Tdp: TdpMode.Ept) })),
         ("batch.jsonl", string.Concat(
             ExperimentWriter.Write(FirstWalk4Level(), singleLine: true) + "\n",
             ExperimentWriter.Write(SmepFetch(), singleLine: true) + "\n",
             InvalidBatchLine + "\n",
             ExperimentWriter.Write(PageFaultNotPresent(), singleLine: true) + "\n")),
     ];
+
+    /// <summary>
+    /// The shadow MMU at work (tdp none), 4-level guest: 0x401000 → 0x200000 (P|W, supervisor) and 0x402000 → the
+    /// page table itself (0x4000), as an OS's self-map. Expected:
+    /// 1. read: ok; the dump shows root_mmu, root role 0x3704 (level 4, access ACC_ALL, efer_nx forced, cr0_wp), four
+    ///    indirect pages for gfns 1..4 (levels 4..1), and the leaf SPTE 0x200a21: present (bit 0), A, host-writable
+    ///    (bit 9), MMU-present (bit 11), no W (protect_clean_gpte: the gPTE's D is clear), no U, no NX (EFER.NXE=0).
+    /// 2. write: the SPTE becomes 0x200e63 (W, D, MMU-writable).
+    /// 3. store 0x300003 into the PTE (gva 0x402008): the PT page (gfn 4) is shadowed at level 1, so the write fault
+    ///    unsyncs it; the dump shows it unsync with the stale SPTE for 0x401000 still pointing at 0x200000.
+    /// 4. invlpg 0x401000: the unsync entry is resynced from the new gPTE (A clear → dropped).
+    /// 5. read: ok gpa 0x300234 and a new SPTE for 0x300000.
+    /// With "tdp": "ept" (tdp-mmu.json) the dumps show direct TDP pages instead, mapping gfns 1..4, 0x200, 0x300.
+    /// </summary>
+    public static Experiment ShadowMmu()
+    {
+        var tables = new PageTableBuilder(PagingMode.Long4)
+            .Map(0x401000, 0x200000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write)
+            .Map(0x402000, 0x4000, PageTableBuilder.Size4K, PteFlags.Present | PteFlags.Write);
+        return new Experiment
+        {
+            Name = "shadow MMU: shadow pages per guest table, protect_clean_gpte, unsync on a guest store, INVLPG resync",
+            Memory = tables.ToMemory(),
+            Vcpu = Experiment.DefaultRegisters with { Cr0 = ProtectedPagingWp, Cr3 = tables.Root, Cr4 = Cr4.PAE, Efer = LongMode },
+            Steps =
+            [
+                new AccessStep(AccessKind.Read, 0x401234),
+                new DumpStep(),
+                new AccessStep(AccessKind.Write, 0x401234),
+                new StoreStep(0x402008, 0x300003),
+                new DumpStep(),
+                new InvlpgStep(0x401000),
+                new AccessStep(AccessKind.Read, 0x401234),
+                new DumpStep(),
+            ],
+        };
+    }
 
     /// <summary>
     /// L2 (4-level) under nested EPT (4-level, A/D on), laid out by <c>NestedRig</c>: L2 GVA 0x401234 → L2 GPA

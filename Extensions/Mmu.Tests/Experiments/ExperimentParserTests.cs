@@ -59,8 +59,8 @@ public sealed class ExperimentParserTests
         { "{" + Format + ", \"vcpu\": {\"cr4\": true}}", "vcpu.cr4: expected a number (\"0x1000\" or 4096), got true" },
 
         // steps.
-        { "{" + Format + ", \"steps\": [{\"acess\": \"read\", \"gva\": \"0x1000\"}]}", "steps[0]: unknown step kind \"acess\" (expected one of access, peek, poke, invlpg, set, cpuid)" },
-        { "{" + Format + ", \"steps\": [{}]}", "steps[0]: empty step (expected one of access, peek, poke, invlpg, set, cpuid)" },
+        { "{" + Format + ", \"steps\": [{\"acess\": \"read\", \"gva\": \"0x1000\"}]}", "steps[0]: unknown step kind \"acess\" (expected one of access, peek, poke, invlpg, set, cpuid, store, dump)" },
+        { "{" + Format + ", \"steps\": [{}]}", "steps[0]: empty step (expected one of access, peek, poke, invlpg, set, cpuid, store, dump)" },
         { "{" + Format + ", \"steps\": [\"peek\"]}", "steps[0]: expected an object, got the string \"peek\"" },
         { "{" + Format + ", \"steps\": [{\"peek\": \"0x0\", \"poke\": \"0x0\", \"u64\": 1}]}", "steps[0]: more than one step kind (peek, poke); write one step per object" },
         { "{" + Format + ", \"steps\": [{\"peek\": \"0x0\"}, {\"access\": \"read\", \"gva\": \"0x1000\", \"cppl\": 3}]}", "steps[1].cppl: unknown field (expected access, gva, cpl, implicit, level)" },

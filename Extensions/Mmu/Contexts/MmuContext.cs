@@ -84,6 +84,12 @@ namespace Workbench.Mmu.Contexts
             return true;
         }
 
+        /// <summary>The root loaded now (KVM <c>root</c>: <c>{pgd, hpa}</c>); null until the first fault loads one.</summary>
+        public Shadow.ShadowRoot? Root { get; internal set; }
+
+        /// <summary>Earlier roots kept for a fast switch back, most recent first, at most 3 (KVM <c>prev_roots</c>).</summary>
+        public List<Shadow.ShadowRoot> PrevRoots { get; } = new();
+
         /// <summary>KVM <c>kvm_mmu_after_set_cpuid</c>: <c>root_role.invalid = 1</c>, forcing the next init to rebuild.</summary>
         public void InvalidateRootRole()
         {

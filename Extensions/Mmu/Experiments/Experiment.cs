@@ -131,6 +131,28 @@ public sealed record InvlpgStep(ulong Gva) : ExperimentStep
 }
 
 /// <summary>
+/// <c>{"store": "0xGVA", "u64": "0x...", "cpl": 0}</c>: a guest 8-byte store through its paging — the write access
+/// (with A/D updates and SPTEs) and then the memory write, which reaches the shadow MMU as in KVM (a write to a
+/// shadowed page table is emulated and <c>kvm_mmu_track_write</c> zaps what it shadows). Unlike <c>poke</c>, which
+/// writes memory from outside the guest (user space), which KVM does not see.
+/// </summary>
+/// <param name="Gva">Linear address, 8-byte aligned.</param>
+/// <param name="Value">The value stored.</param>
+/// <param name="Cpl">Current privilege level, 0..3.</param>
+public sealed record StoreStep(ulong Gva, ulong Value, int Cpl = 0) : ExperimentStep
+{
+    /// <inheritdoc/>
+    public override string KindName => "store";
+}
+
+/// <summary><c>{"dump": "mmu"}</c>: the MMU state <c>vcpu-&gt;arch.mmu</c> designates (roots, shadow pages, SPTEs).</summary>
+public sealed record DumpStep : ExperimentStep
+{
+    /// <inheritdoc/>
+    public override string KindName => "dump";
+}
+
+/// <summary>
 /// <c>{"cpuid": {"maxphyaddr": 40, "gbpages": false}}</c>: changes the guest CPUID bits the MMU reads, as
 /// KVM_SET_CPUID2 does (KVM <c>kvm_mmu_after_set_cpuid</c>: every MMU role invalidated and rebuilt). Left-out fields
 /// keep their values.

@@ -23,7 +23,8 @@ public static class ExperimentParser
     private static readonly string[] s_cpuidFields = ["maxphyaddr", "gbpages"];
     private static readonly string[] s_vmFields = ["vendor", "maxphyaddr", "memory", "tdp", "gbpages"];
     private static readonly string[] s_memoryFields = ["gpa", "u64"];
-    private static readonly string[] s_stepKinds = ["access", "peek", "poke", "invlpg", "set", "cpuid"];
+    private static readonly string[] s_stepKinds = ["access", "peek", "poke", "invlpg", "set", "cpuid", "store", "dump"];
+    private static readonly string[] s_storeFields = ["store", "u64", "cpl", "level"];
     private static readonly string[] s_accessFields = ["access", "gva", "cpl", "implicit", "level"];
     private static readonly string[] s_pokeFields = ["poke", "u64"];
 
@@ -387,6 +388,14 @@ public static class ExperimentParser
             case "invlpg":
                 CheckFields(step, path, ["invlpg", "level"]);
                 return new InvlpgStep(ReadU64(step["invlpg"]!, path + ".invlpg")) { Level = ReadLevel(step, path) };
+            case "store":
+                CheckFields(step, path, s_storeFields);
+                return new StoreStep(ReadU64(step["store"]!, path + ".store"), ReadU64(Required(step, path, "u64"), path + ".u64"),
+                    step["cpl"] is { } storeCpl ? (int)ReadRange(storeCpl, path + ".cpl", 0, 3) : 0) { Level = ReadLevel(step, path) };
+            case "dump":
+                CheckFields(step, path, ["dump", "level"]);
+                ReadKeyword(step["dump"]!, path + ".dump", ["mmu"]);
+                return new DumpStep { Level = ReadLevel(step, path) };
             case "cpuid":
                 CheckFields(step, path, ["cpuid"]);
                 return ReadCpuid(step["cpuid"]!, path + ".cpuid");

@@ -132,6 +132,8 @@ public static class ExperimentReport
         PeekStep peek => $"peek  {ExperimentNumbers.Hex(peek.Gpa)}",
         PokeStep poke => $"poke  {ExperimentNumbers.Hex(poke.Gpa)} = {ExperimentNumbers.Hex(poke.Value)}",
         InvlpgStep invlpg => $"invlpg {ExperimentNumbers.Hex(invlpg.Gva)}",
+        StoreStep store => $"store {ExperimentNumbers.Hex(store.Gva)} = {ExperimentNumbers.Hex(store.Value)} cpl {store.Cpl}",
+        DumpStep => "dump  mmu",
         CpuidStep cpuid => "cpuid " + string.Join(" ", new[]
         {
             cpuid.MaxPhyAddr is { } m ? $"maxphyaddr={m}" : null,
@@ -160,6 +162,11 @@ public static class ExperimentReport
             },
         },
         PeekResult peek => ExperimentNumbers.Hex(peek.Value),
+        DumpResult dump => $"{dump.Dump.Mmu}: root_role {ExperimentNumbers.Hex(dump.Dump.RootRole)}, {dump.Dump.ShadowPages.Length} shadow pages, "
+            + $"{dump.Dump.ShadowPages.Sum(p => p.Sptes.Length)} SPTEs"
+            + string.Concat(dump.Dump.ShadowPages.Select(p => $"\n        {(p.Direct ? "direct " : "")}L{p.Level} gfn {ExperimentNumbers.Hex(p.Gfn)} role {ExperimentNumbers.Hex(p.Role)}"
+                + $"{(p.Unsync ? " unsync" : "")}: " + string.Join(" ", p.Sptes.Take(8).Select(e => $"[{e.Index}]={ExperimentNumbers.Hex(e.Spte)}"))
+                + (p.Sptes.Length > 8 ? " ..." : ""))),
         CompletedResult => "ok",
         GeneralProtectionResult fault => $"#GP {ExperimentRegisters.Name(fault.Register)}: {fault.Error}",
         _ => result.GetType().Name,

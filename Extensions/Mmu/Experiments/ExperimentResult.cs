@@ -62,3 +62,7 @@ public sealed record CompletedResult : StepResult
 /// <param name="Register">The register whose write faulted.</param>
 /// <param name="Error">The model's reason (which architectural check failed).</param>
 public sealed record GeneralProtectionResult(VcpuRegister Register, string Error) : StepResult;
+
+/// <summary>A dump step's MMU state: <c>{"mmu": NAME, "root_role": "0x..", "shadow_pages": [...]}</c>.</summary>
+/// <param name="Dump">The state as a value.</param>
+public sealed record DumpResult(Shadow.MmuDump Dump) : StepResult;

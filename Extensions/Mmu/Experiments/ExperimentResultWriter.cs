@@ -85,6 +85,9 @@ public static class ExperimentResultWriter
                 }
 
                 break;
+            case DumpResult dump:
+                WriteDump(json, dump.Dump);
+                break;
             case PeekResult peek:
                 Hex(json, "u64", peek.Value);
                 break;
@@ -153,6 +156,45 @@ public static class ExperimentResultWriter
                 Hex(json, "gva", walk.Gva);
                 break;
         }
+    }
+
+    private static void WriteDump(JsonWriter json, Shadow.MmuDump dump)
+    {
+        json.WritePropertyName("mmu");
+        json.WriteValue(dump.Mmu);
+        Hex(json, "root_role", dump.RootRole);
+        Hex(json, "root_pgd", dump.RootPgd);
+        json.WritePropertyName("prev_roots");
+        json.WriteValue(dump.PrevRoots);
+        json.WritePropertyName("shadow_pages");
+        json.WriteStartArray();
+        foreach (var page in dump.ShadowPages)
+        {
+            json.WriteStartObject();
+            Hex(json, "gfn", page.Gfn);
+            json.WritePropertyName("level");
+            json.WriteValue(page.Level);
+            Hex(json, "role", page.Role);
+            json.WritePropertyName("direct");
+            json.WriteValue(page.Direct);
+            json.WritePropertyName("unsync");
+            json.WriteValue(page.Unsync);
+            json.WritePropertyName("sptes");
+            json.WriteStartArray();
+            foreach (var spte in page.Sptes)
+            {
+                json.WriteStartObject();
+                json.WritePropertyName("index");
+                json.WriteValue(spte.Index);
+                Hex(json, "spte", spte.Spte);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     private static void WriteTraceEntry(JsonWriter json, in TraceEntry entry)

@@ -80,7 +80,7 @@ public static class ExperimentRunner
         var results = ImmutableArray.CreateBuilder<StepResult>(experiment.Steps.Length);
         for (var i = 0; i < experiment.Steps.Length; i++)
         {
-            if (experiment.Steps[i] is AccessStep or SetStep or InvlpgStep)
+            if (experiment.Steps[i] is AccessStep or SetStep or InvlpgStep or StoreStep or DumpStep)
             {
                 SwitchLevel(vm, experiment.Steps[i].Level ?? experiment.InnermostLevel, i);
             }
@@ -93,6 +93,8 @@ public static class ExperimentRunner
                 InvlpgStep invlpg => Invlpg(vm, invlpg),
                 SetStep set => RunSet(vm, set),
                 CpuidStep cpuid => RunCpuid(vm, cpuid, i),
+                StoreStep store => RunStore(vm, store, i, options),
+                DumpStep => new DumpResult(Shadow.MmuDump.Of(vm, vm.Vcpu.Contexts)),
                 var other => throw new ExperimentFormatException($"steps[{i}]", $"step kind {other.GetType().Name} is not supported"),
             });
         }
@@ -118,6 +120,24 @@ public static class ExperimentRunner
         var contexts = vm.Vcpu.Contexts.Serving;
         var trace = new WalkTrace();
         var walk = vm.Vcpu.Access(access.Gva, access.Kind, access.Cpl, access.Implicit, trace);
+        return new AccessResult(walk, [.. trace.Entries], contexts);
+    }
+
+    private static StepResult RunStore(Vm vm, StoreStep store, int index, RunOptions options)
+    {
+        if (ExperimentValidator.CheckLinearAddress(store.Gva, vm.Vcpu.Registers) is { } problem)
+        {
+            throw new ExperimentFormatException($"steps[{index}].store", problem);
+        }
+
+        if (!options.Trace)
+        {
+            return new AccessResult(vm.Vcpu.Store(store.Gva, store.Value, store.Cpl), default);
+        }
+
+        var contexts = vm.Vcpu.Contexts.Serving;
+        var trace = new WalkTrace();
+        var walk = vm.Vcpu.Store(store.Gva, store.Value, store.Cpl, trace);
         return new AccessResult(walk, [.. trace.Entries], contexts);
     }
 

@@ -104,6 +104,8 @@ public static class ExperimentValidator
                 InvlpgStep invlpg => Field(prefix + ".invlpg", CheckCanonical57(invlpg.Gva)),
                 SetStep set => ValidateSet(set, prefix + ".set"),
                 CpuidStep cpuid => ValidateCpuid(cpuid, prefix + ".cpuid", experiment.Vm),
+                StoreStep store => ValidateStore(store, prefix),
+                DumpStep => null,
                 null => new(prefix, "missing step"),
                 _ => new(prefix, $"step kind {step.GetType().Name} is not part of {Experiment.FormatId}"),
             };
@@ -159,6 +161,21 @@ public static class ExperimentValidator
         }
 
         return null;
+    }
+
+    private static ExperimentFormatException? ValidateStore(StoreStep store, string prefix)
+    {
+        if (store.Cpl is < 0 or > 3)
+        {
+            return new(prefix + ".cpl", $"{store.Cpl} is out of range (0..3)");
+        }
+
+        if ((store.Gva & 7) != 0)
+        {
+            return new(prefix + ".store", $"{ExperimentNumbers.Hex(store.Gva)} is not 8-byte aligned (a store writes one 8-byte word)");
+        }
+
+        return Field(prefix + ".store", CheckCanonical57(store.Gva));
     }
 
     private static ExperimentFormatException? ValidateCpuid(CpuidStep cpuid, string field, VmConfig vm)

@@ -173,6 +173,8 @@ public static class ExperimentWriter
         InvlpgStep invlpg => new JObject { ["invlpg"] = Hex(invlpg.Gva) },
         SetStep set => new JObject { ["set"] = SetToJObject(set) },
         CpuidStep cpuid => new JObject { ["cpuid"] = CpuidToJObject(cpuid) },
+        StoreStep store => new JObject { ["store"] = Hex(store.Gva), ["u64"] = Hex(store.Value), ["cpl"] = store.Cpl },
+        DumpStep => new JObject { ["dump"] = "mmu" },
         _ => throw new ArgumentException($"step kind {step?.GetType().Name ?? "null"} is not part of {Experiment.FormatId}", nameof(step)),
     };
 

@@ -13,8 +13,16 @@ public sealed record AccessSweepOptions(
     int Levels = 4,
     AccessShard Shard = default,
     long? Limit = null,
-    bool KeepGoing = false)
+    bool KeepGoing = false,
+    TdpMode? Tdp = null)
 {
+    /// <summary>
+    /// KVM builds page tables for every case: the shadow MMU (<see cref="TdpMode.None"/>) or the TDP MMU (EPT, NPT),
+    /// as kvm-unit-tests runs access.c with ept=0 and ept=1, and every fault it handles must leave SPTEs that let the
+    /// retried access through. Null: walks only (the fast default).
+    /// </summary>
+    public bool BuildsPageTables => Tdp is not null;
+
     /// <summary>The shard to run (<c>default</c> means the whole space).</summary>
     public AccessShard EffectiveShard => Shard.Count == 0 ? AccessShard.All : Shard;
 }

@@ -35,6 +35,7 @@ namespace Workbench.Mmu
         // Nested state: the L2 L1 configured (VMCS12 / VMCB12), whether L2 runs, and the other level's registers
         // (vmcs01 / vmcb01 save area while L2 runs).
         private NestedGuest? _nested;
+        private WalkTrace? _scratchTrace;
         private bool _guestMode;
         private SavedState _otherLevel;
 
@@ -119,10 +120,34 @@ namespace Workbench.Mmu
                 return gp;
             }
 
-            WalkResult result = walker.GvaToGpa(gva, kind.AccessPfec(cpl, implicitAccess), _rflags, _pkru, trace);
-            if (result.Outcome == WalkOutcome.VmExit && _guestMode)
+            ulong pfec = kind.AccessPfec(cpl, implicitAccess);
+            if (!_vm.BuildsPageTables)
+            {
+                WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
+                if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
+                {
+                    ExitToL1();
+                }
+
+                return walkOnly;
+            }
+
+            // The shadow/TDP MMU needs every entry the walk read (where the hardware walk goes through SPTEs).
+            WalkTrace recorded = trace ?? (_scratchTrace ??= new WalkTrace());
+            int firstEntry = recorded.Count;
+            WalkResult result = walker.GvaToGpa(gva, pfec, _rflags, _pkru, recorded);
+            if (result.IsOk)
+            {
+                _vm.Mmu.OnSuccessfulAccess(this, _layout.ActiveMmu, gva, pfec, result, recorded, firstEntry);
+            }
+            else if (result.Outcome == WalkOutcome.VmExit && _guestMode)
             {
                 ExitToL1();
+            }
+
+            if (trace is null)
+            {
+                recorded.Clear();
             }
 
             return result;
@@ -152,6 +177,13 @@ namespace Workbench.Mmu
                 return;
             }
 
+            // kvm_mmu_invlpg → kvm_mmu_invalidate_addr(walk_mmu, gva, all roots): resync unsync entries on the path
+            // (nothing for a TDP MMU or nested_mmu, which have no sync_spte).
+            if (_layout.Mmus.FirstOrDefault(m => ReferenceEquals(m.Walker, _layout.ActiveWalker)) is { } walkMmu)
+            {
+                _vm.Mmu.InvalidateAddress(this, walkMmu, gva);
+            }
+
             AddressInvalidated?.Invoke(gva);
         }
 
@@ -160,6 +192,28 @@ namespace Workbench.Mmu
         {
             int shift = 64 - bits;
             return (ulong)((long)(address << shift) >> shift) == address;
+        }
+
+        /// <summary>
+        /// A guest 8-byte store of <paramref name="value"/> at <paramref name="gva"/> through its paging: the write access
+        /// (A/D updates, SPTEs), then the memory write. When the page is a shadowed guest page table whose SPTE could
+        /// not be made writable, KVM emulated the store and <c>kvm_mmu_track_write</c> updated the shadow pages.
+        /// </summary>
+        /// <returns>The access; memory is written only when it succeeded.</returns>
+        public WalkResult Store(ulong gva, ulong value, int cpl = 0, WalkTrace? trace = null)
+        {
+            WalkResult access = Access(gva, AccessKind.Write, cpl, implicitAccess: false, trace);
+            if (!access.IsOk || !_vm.Memory.TryWriteU64(access.Gpa & ~7UL, value))
+            {
+                return access;
+            }
+
+            if (_vm.BuildsPageTables)
+            {
+                _vm.Mmu.TrackWrite(access.Gpa & ~7UL, 8);
+            }
+
+            return access;
         }
 
         /// <summary>

@@ -9,6 +9,7 @@ namespace Workbench.Mmu
         {
             Config = config;
             Memory = new GuestMemory(config.MemorySize);
+            Mmu = new Shadow.ShadowMmu(this);
             Vcpu = new Vcpu(this, layout);
         }
 
@@ -17,6 +18,15 @@ namespace Workbench.Mmu
 
         /// <summary>Guest physical memory.</summary>
         public GuestMemory Memory { get; }
+
+        /// <summary>The page tables KVM builds for this VM: shadow pages, TDP MMU roots, SPTEs.</summary>
+        public Shadow.ShadowMmu Mmu { get; }
+
+        /// <summary>
+        /// Build SPTEs for every successful access, as KVM's fault handlers do (default). Off: walks only, for
+        /// measurements of the guest walk itself (the walk benchmarks and the default access sweep).
+        /// </summary>
+        public bool BuildsPageTables { get; set; } = true;
 
         /// <summary>The vCPU, in its reset state (CR0 = CD|NW|ET, paging off).</summary>
         public Vcpu Vcpu { get; }
@@ -41,6 +51,10 @@ namespace Workbench.Mmu
             }
 
             Config = next;
+
+            // A new MAXPHYADDR changes what every SPTE may hold: KVM zaps everything (kvm_mmu_zap_all_fast via the
+            // memslot/CPUID update) before the contexts are rebuilt.
+            Mmu.ZapAll(Vcpu.Contexts.Mmus);
             Vcpu.AfterSetCpuid();
             return null;
         }

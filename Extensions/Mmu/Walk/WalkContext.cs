@@ -114,6 +114,9 @@ namespace Workbench.Mmu.Walk
             return ((gpte & mask) | ((_badMtXwr >> (int)(gpte & 0x3F)) & 1)) != 0;
         }
 
+        /// <summary>Address of the top-level table the root points to (CR3 / EPTP / nCR3 bits 51:12).</summary>
+        public ulong TableGpaOfRoot() => Root & 0x000F_FFFF_FFFF_F000UL;
+
         /// <summary>PDPTR <paramref name="index"/> (0..3; KVM <c>kvm_pdptr_read</c>).</summary>
         public ulong GetPdptr(int index) => index switch
         {
