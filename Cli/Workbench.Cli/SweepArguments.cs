@@ -19,6 +19,9 @@ internal sealed record SweepArguments
     /// <summary>Guest MAXPHYADDR.</summary>
     public int MaxPhyAddr { get; init; } = 46;
 
+    /// <summary>--variant NAME: the MMU organization (structure variant) the sweep runs under.</summary>
+    public string Variant { get; init; } = Workbench.Mmu.Contexts.ContextLayouts.Default;
+
     /// <summary>--tdp none|ept|npt: build SPTEs through the shadow MMU or the TDP MMU for every case (null: walks only).</summary>
     public TdpMode? Tdp { get; init; }
 
@@ -106,6 +109,16 @@ internal sealed record SweepArguments
                     result = result with { Tdp = tdp };
                     i++;
                     break;
+                case "--variant":
+                    if (value is null || !Workbench.Mmu.Contexts.ContextLayouts.Exists(value))
+                    {
+                        error = $"--variant needs one of {string.Join(", ", Workbench.Mmu.Contexts.ContextLayouts.Names)}";
+                        return false;
+                    }
+
+                    result = result with { Variant = value };
+                    i++;
+                    break;
                 case "--case":
                     if (!AccessCaseNames.TryParse(value ?? string.Empty, out AccessCase flags, out error))
                     {
@@ -142,6 +155,7 @@ internal static class SweepUsage
         writer.WriteLine("  --limit N      stop after N cases");
         writer.WriteLine("  --maxphyaddr M guest MAXPHYADDR (default 46): bit 51 is tested below 52, bit 36 below 37");
         writer.WriteLine("  --la57         repeat the sweep with 5-level paging, as access_test.c does");
+        writer.WriteLine("  --variant NAME run under another MMU organization (./workbench compare --list; default 6.12)");
         writer.WriteLine("  --tdp MODE     none|ept|npt: KVM builds SPTEs for every case (shadow MMU or TDP MMU, as access.c runs with");
         writer.WriteLine("                 ept=0/1) and each fixed fault must let the retried access through; default: walks only");
         writer.WriteLine("  --keep-going   count every mismatch (the first is still reported)");

@@ -47,7 +47,7 @@ public sealed class SweepVerb : ICliVerb
         int exitCode = 0;
         foreach (int levels in parsed.La57 ? new[] { 4, 5 } : new[] { 4 })
         {
-            var options = new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels, parsed.Shard, parsed.Limit, parsed.KeepGoing, parsed.Tdp);
+            var options = new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels, parsed.Shard, parsed.Limit, parsed.KeepGoing, parsed.Tdp, parsed.Variant);
             AccessSweepResult result = RunSweep(options, parsed.Quiet);
             PrintSummary(result);
             if (result.FirstMismatch is { } mismatch)
@@ -105,7 +105,7 @@ public sealed class SweepVerb : ICliVerb
     private static int RunOne(SweepArguments parsed, AccessCase flags)
     {
         int levels = parsed.La57 ? 5 : 4;
-        var sweep = new AccessSweep(new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels, Tdp: parsed.Tdp));
+        var sweep = new AccessSweep(new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels, Tdp: parsed.Tdp, Layout: parsed.Variant));
         if (!sweep.Space.Contains(flags))
         {
             Console.Error.WriteLine(

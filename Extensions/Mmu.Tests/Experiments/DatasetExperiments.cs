@@ -86,7 +86,7 @@ internal static class DatasetExperiments
     }
 
     /// <summary>
-    /// L2 (4-level) under nested EPT (4-level, A/D on), laid out by <c>NestedRig</c>: L2 GVA 0x401234 → L2 GPA
+    /// L2 (4-level) under nested EPT (4-level, A/D on), laid out by <c>NestedSetup</c>: L2 GVA 0x401234 → L2 GPA
     /// 0x8000200234 → L1 GPA 0xa00234. Expected, with the trace:
     /// 1. read: ok gpa 0xa00234; 24 reads (4 × (4 EPT + 1 L2) + 4 EPT for the data page), contexts guest_mmu /
     ///    nested_mmu / guest_mode true; A bits written in both dimensions.
@@ -98,18 +98,18 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment NestedEpt2D()
     {
-        var rig = Nested.NestedRig.Build(new Nested.NestedRig.Options());
+        var rig = NestedSetup.Build(new NestedSetup.Options());
         var leaf = rig.TdpEntryGpa(1);
         return rig.Experiment with
         {
             Name = "nested EPT: the 2-D walk, an EPT violation reflected to L1, L1 runs, L2 resumes",
             Steps =
             [
-                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+                new AccessStep(AccessKind.Read, NestedSetup.Gva),
                 new PokeStep(leaf, 0xa00031),
-                new AccessStep(AccessKind.Write, Nested.NestedRig.Gva),
+                new AccessStep(AccessKind.Write, NestedSetup.Gva),
                 new AccessStep(AccessKind.Read, 0x400000) { Level = 1 },
-                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+                new AccessStep(AccessKind.Read, NestedSetup.Gva),
             ],
         };
     }
@@ -125,7 +125,7 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment NestedNptNpf()
     {
-        var rig = Nested.NestedRig.Build(new Nested.NestedRig.Options { Kind = Workbench.Mmu.Nested.NestedKind.Svm });
+        var rig = NestedSetup.Build(new NestedSetup.Options { Kind = Workbench.Mmu.Nested.NestedKind.Svm });
         var dataLeaf = rig.TdpEntryGpa(1);
         var pml4Leaf = rig.Tdp!.EntryGpa(rig.L2Tables.Root, 1)!.Value;
         return rig.Experiment with
@@ -133,11 +133,11 @@ internal static class DatasetExperiments
             Name = "nested NPT: NPF exits on the final GPA (bit 32) and on an L2 page-table access (bit 33)",
             Steps =
             [
-                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+                new AccessStep(AccessKind.Read, NestedSetup.Gva),
                 new PokeStep(dataLeaf, 0xa00025),
-                new AccessStep(AccessKind.Write, Nested.NestedRig.Gva),
+                new AccessStep(AccessKind.Write, NestedSetup.Gva),
                 new PokeStep(pml4Leaf, 0),
-                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
+                new AccessStep(AccessKind.Read, NestedSetup.Gva),
             ],
         };
     }
@@ -150,14 +150,14 @@ internal static class DatasetExperiments
     /// </summary>
     public static Experiment NestedL1ShadowsL2()
     {
-        var rig = Nested.NestedRig.Build(new Nested.NestedRig.Options { L1Tdp = false });
+        var rig = NestedSetup.Build(new NestedSetup.Options { L1Tdp = false });
         return rig.Experiment with
         {
             Name = "L1 shadows L2: root_mmu serves L2 with role.guest_mode = 1",
             Steps =
             [
-                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva),
-                new AccessStep(AccessKind.Read, Nested.NestedRig.Gva) { Level = 1 },
+                new AccessStep(AccessKind.Read, NestedSetup.Gva),
+                new AccessStep(AccessKind.Read, NestedSetup.Gva) { Level = 1 },
             ],
         };
     }

@@ -36,7 +36,7 @@ public class EptAccessTests
     [MemberData(nameof(Cases))]
     public void The_exit_L1_sees_matches_the_SDM(int level, int xwr, AccessKind kind, bool execOnly)
     {
-        var rig = NestedRig.Build(new NestedRig.Options { ExecOnly = execOnly, EptAd = false });
+        var rig = NestedRig.Build(new NestedSetup.Options { ExecOnly = execOnly, EptAd = false });
         var entryGpa = rig.TdpEntryGpa(level);
         var original = rig.Experiment.Memory.Single(m => m.Gpa == entryGpa).Value;
         var steps = NestedRig.Run(rig.With(
@@ -101,7 +101,7 @@ public class EptAccessTests
     [InlineData(7)]
     public void A_reserved_memory_type_in_a_leaf_is_a_misconfiguration(int memoryType)
     {
-        var rig = NestedRig.Build(new NestedRig.Options());
+        var rig = NestedRig.Build(new NestedSetup.Options());
         var entryGpa = rig.TdpEntryGpa(1);
         var original = rig.Experiment.Memory.Single(m => m.Gpa == entryGpa).Value;
         var steps = NestedRig.Run(rig.With(
@@ -117,7 +117,7 @@ public class EptAccessTests
     public void A_violation_on_an_L2_page_table_access_leaves_bit_8_clear_and_reports_the_table_write()
     {
         // Make the EPT leaf of L2's PML4 page read-only: the walk must write A into it (nested access W|U).
-        var rig = NestedRig.Build(new NestedRig.Options());
+        var rig = NestedRig.Build(new NestedSetup.Options());
         var pml4L2Gpa = rig.L2Tables.Root;
         var leaf = rig.Tdp!.EntryGpa(pml4L2Gpa, 1)!.Value;
         var original = rig.Experiment.Memory.Single(m => m.Gpa == leaf).Value;
@@ -132,7 +132,7 @@ public class EptAccessTests
     [Fact]
     public void After_a_VM_exit_L1_runs_and_the_next_L2_step_resumes_L2()
     {
-        var rig = NestedRig.Build(new NestedRig.Options());
+        var rig = NestedRig.Build(new NestedSetup.Options());
         var entryGpa = rig.TdpEntryGpa(1);
         var original = rig.Experiment.Memory.Single(m => m.Gpa == entryGpa).Value;
         var steps = NestedRig.Run(rig.With(

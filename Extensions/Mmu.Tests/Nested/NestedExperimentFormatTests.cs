@@ -57,7 +57,7 @@ public class NestedExperimentFormatTests
     [Fact]
     public void Canonical_output_round_trips_byte_for_byte()
     {
-        var rig = NestedRig.Build(new NestedRig.Options());
+        var rig = NestedRig.Build(new NestedSetup.Options());
         var experiment = rig.With(NestedRig.Read(), new SetStep([new RegisterAssignment(VcpuRegister.Cr3, rig.Experiment.Vcpu.Cr3)]) { Level = 1 },
             new CpuidStep(40, null), new InvlpgStep(NestedRig.Gva) { Level = 2 });
         var text = ExperimentWriter.Write(experiment);
@@ -73,13 +73,13 @@ public class NestedExperimentFormatTests
     [Fact]
     public void VM_exits_are_written_with_their_exit_fields()
     {
-        var rig = NestedRig.Build(new NestedRig.Options());
+        var rig = NestedRig.Build(new NestedSetup.Options());
         var leaf = rig.TdpEntryGpa(1);
         var ept = ExperimentBatch.RunText(ExperimentWriter.Write(rig.With(new PokeStep(leaf, 0), NestedRig.Write())));
         var line = ExperimentResultWriter.ToJson(ept);
         Assert.Contains("{\"result\":\"vm_exit\",\"exit_reason\":\"EPT_VIOLATION\",\"qualification\":\"0x183\",\"gpa\":\"0x8000200234\",\"gva\":\"0x401234\"}", line);
 
-        var svm = NestedRig.Build(new NestedRig.Options { Kind = NestedKind.Svm });
+        var svm = NestedRig.Build(new NestedSetup.Options { Kind = NestedKind.Svm });
         var npf = ExperimentBatch.RunText(ExperimentWriter.Write(svm.With(new PokeStep(svm.TdpEntryGpa(1), 0), NestedRig.Read())));
         Assert.Contains("{\"result\":\"vm_exit\",\"exit_reason\":\"NPF\",\"exit_info_1\":\"0x100000004\",\"exit_info_2\":\"0x8000200234\",\"gpa\":\"0x8000200234\",\"gva\":\"0x401234\"}",
             ExperimentResultWriter.ToJson(npf));
@@ -93,11 +93,11 @@ public class NestedExperimentFormatTests
         var random = new Random(6);
         var bases = new[]
         {
-            NestedRig.Build(new NestedRig.Options()),
-            NestedRig.Build(new NestedRig.Options { Kind = NestedKind.Svm }),
-            NestedRig.Build(new NestedRig.Options { L1Tdp = false }),
-            NestedRig.Build(new NestedRig.Options { L1Tdp = false, L0Tdp = false, L2Paging = PagingMode.Pae }),
-            NestedRig.Build(new NestedRig.Options { TdpLevels = 5, L2Paging = PagingMode.Long5 }),
+            NestedRig.Build(new NestedSetup.Options()),
+            NestedRig.Build(new NestedSetup.Options { Kind = NestedKind.Svm }),
+            NestedRig.Build(new NestedSetup.Options { L1Tdp = false }),
+            NestedRig.Build(new NestedSetup.Options { L1Tdp = false, L0Tdp = false, L2Paging = PagingMode.Pae }),
+            NestedRig.Build(new NestedSetup.Options { TdpLevels = 5, L2Paging = PagingMode.Long5 }),
         };
         var lines = new List<string>();
         for (var i = 0; i < 3000; i++)

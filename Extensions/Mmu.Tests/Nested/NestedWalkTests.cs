@@ -19,7 +19,7 @@ public class NestedWalkTests
     [InlineData(NestedKind.Svm, PagingMode.Long4, 4, 24)]
     public void A_two_dimensional_walk_reads_every_outer_table_through_the_inner_walk(NestedKind kind, PagingMode l2Paging, int tdpLevels, int reads)
     {
-        var rig = NestedRig.Build(new NestedRig.Options { Kind = kind, L2Paging = l2Paging, TdpLevels = tdpLevels, MaxPhyAddr = 46 });
+        var rig = NestedRig.Build(new NestedSetup.Options { Kind = kind, L2Paging = l2Paging, TdpLevels = tdpLevels, MaxPhyAddr = 46 });
         var access = (AccessResult)NestedRig.Run(rig.With(NestedRig.Read()))[0];
 
         Assert.True(access.Walk.IsOk, access.Walk.ToString());
@@ -50,7 +50,7 @@ public class NestedWalkTests
     [Fact]
     public void The_outer_walk_sets_accessed_bits_in_L2_tables_and_the_inner_walk_in_L1s_EPT_when_enabled()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { EptAd = true });
+        var rig = NestedRig.Build(new NestedSetup.Options { EptAd = true });
         var access = (AccessResult)NestedRig.Run(rig.With(NestedRig.Write()))[0];
 
         var writes = access.Trace.Where(e => e.Kind == TraceKind.Write).ToList();
@@ -64,7 +64,7 @@ public class NestedWalkTests
     [Fact]
     public void Without_EPT_AD_the_inner_walk_writes_nothing()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { EptAd = false });
+        var rig = NestedRig.Build(new NestedSetup.Options { EptAd = false });
         var access = (AccessResult)NestedRig.Run(rig.With(NestedRig.Write()))[0];
 
         Assert.True(access.Walk.IsOk);
@@ -75,7 +75,7 @@ public class NestedWalkTests
     [Fact]
     public void A_fault_in_L2s_own_tables_is_a_page_fault_for_L2_with_its_linear_address()
     {
-        var rig = NestedRig.Build(new NestedRig.Options());
+        var rig = NestedRig.Build(new NestedSetup.Options());
         var pte = rig.L2Tables.EntryGpa(NestedRig.Gva, 1)!.Value + NestedRig.L2Base;
         var steps = NestedRig.Run(rig.With(new PokeStep(pte, 0), NestedRig.Write(), NestedRig.Read()));
 
@@ -89,7 +89,7 @@ public class NestedWalkTests
     [Fact]
     public void An_L2_PAE_guest_under_nested_EPT_loads_its_PDPTRs_through_L1s_EPT()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { L2Paging = PagingMode.Pae });
+        var rig = NestedRig.Build(new NestedSetup.Options { L2Paging = PagingMode.Pae });
         var access = (AccessResult)NestedRig.Run(rig.With(NestedRig.Read()))[0];
 
         Assert.True(access.Walk.IsOk, access.Walk.ToString());
@@ -102,7 +102,7 @@ public class NestedWalkTests
     [Fact]
     public void An_L2_32bit_guest_under_nested_NPT_walks()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { Kind = NestedKind.Svm, L2Paging = PagingMode.Legacy32 });
+        var rig = NestedRig.Build(new NestedSetup.Options { Kind = NestedKind.Svm, L2Paging = PagingMode.Legacy32 });
         var access = (AccessResult)NestedRig.Run(rig.With(NestedRig.Read()))[0];
 
         Assert.True(access.Walk.IsOk, access.Walk.ToString());

@@ -33,7 +33,7 @@ public class NptFaultTests
     [MemberData(nameof(Cases))]
     public void The_NPF_exit_info_is_the_NPT_walks_error_code_and_stage(string name, int level, ulong clear, ulong set, AccessKind kind, ulong exitInfo1)
     {
-        var rig = NestedRig.Build(new NestedRig.Options { Kind = NestedKind.Svm });
+        var rig = NestedRig.Build(new NestedSetup.Options { Kind = NestedKind.Svm });
         var entryGpa = rig.TdpEntryGpa(level);
         var original = rig.Experiment.Memory.Single(m => m.Gpa == entryGpa).Value;
         var steps = NestedRig.Run(rig.With(new PokeStep(entryGpa, (original & ~clear) | set), new AccessStep(kind, NestedRig.Gva)));
@@ -54,7 +54,7 @@ public class NptFaultTests
     [Fact]
     public void A_fault_on_an_L2_page_table_sets_bit_33_and_W_from_the_accessed_bit_update()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { Kind = NestedKind.Svm });
+        var rig = NestedRig.Build(new NestedSetup.Options { Kind = NestedKind.Svm });
         var leaf = rig.Tdp!.EntryGpa(rig.L2Tables.Root, 1)!.Value;
         var original = rig.Experiment.Memory.Single(m => m.Gpa == leaf).Value;
         var steps = NestedRig.Run(rig.With(new PokeStep(leaf, original & ~Pte64.WritableMask), NestedRig.Read()));

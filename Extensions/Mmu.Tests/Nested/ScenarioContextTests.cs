@@ -13,20 +13,20 @@ namespace Workbench.Mmu.Tests.Nested;
 /// </summary>
 public class ScenarioContextTests
 {
-    public static TheoryData<string, NestedRig.Options?, int, string, string, bool> Scenarios => new()
+    public static TheoryData<string, NestedSetup.Options?, int, string, string, bool> Scenarios => new()
     {
         // name, rig (null = L1 only), level, arch.mmu, walk_mmu, guest_mode
-        { "L1, TDP", new NestedRig.Options { L0Tdp = true }, 1, "root_mmu", "root_mmu", false },
-        { "L1, shadow paging", new NestedRig.Options { L0Tdp = false, L1Tdp = false }, 1, "root_mmu", "root_mmu", false },
-        { "L2, nested EPT", new NestedRig.Options { Kind = NestedKind.Vmx }, 2, "guest_mmu", "nested_mmu", true },
-        { "L2, nested NPT", new NestedRig.Options { Kind = NestedKind.Svm }, 2, "guest_mmu", "nested_mmu", true },
-        { "L2, L1 shadows, L0 TDP", new NestedRig.Options { L1Tdp = false, L0Tdp = true }, 2, "root_mmu", "root_mmu", true },
-        { "L2, L1 shadows, L0 shadow", new NestedRig.Options { L1Tdp = false, L0Tdp = false }, 2, "root_mmu", "root_mmu", true },
+        { "L1, TDP", new NestedSetup.Options { L0Tdp = true }, 1, "root_mmu", "root_mmu", false },
+        { "L1, shadow paging", new NestedSetup.Options { L0Tdp = false, L1Tdp = false }, 1, "root_mmu", "root_mmu", false },
+        { "L2, nested EPT", new NestedSetup.Options { Kind = NestedKind.Vmx }, 2, "guest_mmu", "nested_mmu", true },
+        { "L2, nested NPT", new NestedSetup.Options { Kind = NestedKind.Svm }, 2, "guest_mmu", "nested_mmu", true },
+        { "L2, L1 shadows, L0 TDP", new NestedSetup.Options { L1Tdp = false, L0Tdp = true }, 2, "root_mmu", "root_mmu", true },
+        { "L2, L1 shadows, L0 shadow", new NestedSetup.Options { L1Tdp = false, L0Tdp = false }, 2, "root_mmu", "root_mmu", true },
     };
 
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public void Each_scenario_is_served_by_the_contexts_KVM_612_uses(string name, NestedRig.Options? options, int level,
+    public void Each_scenario_is_served_by_the_contexts_KVM_612_uses(string name, NestedSetup.Options? options, int level,
         string mmu, string walk, bool guestMode)
     {
         var rig = NestedRig.Build(options!);
@@ -41,7 +41,7 @@ public class ScenarioContextTests
     [Fact]
     public void Nested_entry_and_exit_move_both_pointers_and_nothing_else()
     {
-        var rig = NestedRig.Build(new NestedRig.Options());
+        var rig = NestedRig.Build(new NestedSetup.Options());
         var vm = ExperimentRunner.CreateVm(rig.Experiment);
         var layout = (Kvm612Layout)vm.Vcpu.Contexts;
 
@@ -66,7 +66,7 @@ public class ScenarioContextTests
     [Fact]
     public void Without_nested_TDP_root_mmu_serves_L2_with_a_guest_mode_root_role()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { L1Tdp = false, L0Tdp = true });
+        var rig = NestedRig.Build(new NestedSetup.Options { L1Tdp = false, L0Tdp = true });
         var vm = ExperimentRunner.CreateVm(rig.Experiment);
         var root = vm.Vcpu.Contexts.ActiveMmu;
 
@@ -82,7 +82,7 @@ public class ScenarioContextTests
     [Fact]
     public void Nested_EPT_roles_follow_kvm_calc_shadow_ept_root_page_role()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { EptAd = false, TdpLevels = 5 });
+        var rig = NestedRig.Build(new NestedSetup.Options { EptAd = false, TdpLevels = 5 });
         var vm = ExperimentRunner.CreateVm(rig.Experiment);
         var guest = vm.Vcpu.Contexts.ActiveMmu;
 
@@ -99,7 +99,7 @@ public class ScenarioContextTests
     [Fact]
     public void Nested_NPT_walks_L1s_tables_in_L1s_paging_mode_with_CR0_PG_only_and_no_PKE()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { Kind = NestedKind.Svm });
+        var rig = NestedRig.Build(new NestedSetup.Options { Kind = NestedKind.Svm });
         var vm = ExperimentRunner.CreateVm(rig.Experiment with { Vcpu = rig.Experiment.Vcpu with { Cr4 = rig.Experiment.Vcpu.Cr4 | Cr4.PKE } });
         var guest = vm.Vcpu.Contexts.ActiveMmu;
 
@@ -115,7 +115,7 @@ public class ScenarioContextTests
     [Fact]
     public void A_CPUID_change_invalidates_and_rebuilds_every_role()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { L1Tdp = false, L0Tdp = true });
+        var rig = NestedRig.Build(new NestedSetup.Options { L1Tdp = false, L0Tdp = true });
         var steps = NestedRig.Run(rig.With(
             new CpuidStep(MaxPhyAddr: 36, GbPages: null),
             NestedRig.Read()));

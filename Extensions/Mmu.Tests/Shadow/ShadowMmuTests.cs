@@ -161,7 +161,7 @@ public class ShadowMmuTests
     [Fact]
     public void L1_and_L2_never_share_TDP_roots_and_prev_roots_bring_L1s_back()
     {
-        var rig = NestedRig.Build(new NestedRig.Options { L1Tdp = false, L0Tdp = true });
+        var rig = NestedRig.Build(new NestedSetup.Options { L1Tdp = false, L0Tdp = true });
         var vm = ExperimentRunner.CreateVm(rig.Experiment);
         vm.Vcpu.Access(NestedRig.Gva, AccessKind.Read, 0, false);
         vm.Vcpu.ExitToL1();
@@ -182,7 +182,7 @@ public class ShadowMmuTests
     [Fact]
     public void Under_nested_EPT_guest_mmu_shadows_L1s_EPT_and_write_tracks_its_tables()
     {
-        var rig = NestedRig.Build(new NestedRig.Options());
+        var rig = NestedRig.Build(new NestedSetup.Options());
         var vm = ExperimentRunner.CreateVm(rig.Experiment);
         Assert.True(vm.Vcpu.Access(NestedRig.Gva, AccessKind.Write, 0, false).IsOk);
         var dump = MmuDump.Of(vm, vm.Vcpu.Contexts);
@@ -213,7 +213,7 @@ public class ShadowMmuTests
         for (int seed = 0; seed < 40; seed++)
         {
             var random = new Random(seed);
-            var rig = NestedRig.Build(new NestedRig.Options { L0Tdp = l0 != TdpMode.None, L1Tdp = l1Tdp, L2Paging = l2Paging });
+            var rig = NestedRig.Build(new NestedSetup.Options { L0Tdp = l0 != TdpMode.None, L1Tdp = l1Tdp, L2Paging = l2Paging });
             var vm = ExperimentRunner.CreateVm(rig.Experiment);
             var tableWords = rig.Experiment.Memory.Select(m => m.Gpa).ToList();
             for (int step = 0; step < 60; step++)

@@ -91,7 +91,15 @@ namespace Workbench.Mmu.Contexts
         private static readonly Dictionary<string, Func<Vm, ContextLayout>> s_factories = new(StringComparer.Ordinal)
         {
             [Default] = vm => new Kvm612Layout(vm),
+            ["2010"] = vm => new Kvm2010Layout(vm),
+            ["chainsaw-v1"] = vm => new ChainsawLayout(vm, 1),
+            ["chainsaw-v2"] = vm => new ChainsawLayout(vm, 2),
+            ["broken-nested-wp"] = vm => new BrokenLayouts.StaleNestedWp(vm),
+            ["broken-cpuid-role"] = vm => new BrokenLayouts.StaleCpuidRole(vm),
         };
+
+        /// <summary>The organizations KVM actually had or has (the others are broken on purpose or user-defined).</summary>
+        public static IReadOnlyList<string> Real { get; } = ["2010", Default, "chainsaw-v1", "chainsaw-v2"];
 
         private static readonly object s_lock = new();
 

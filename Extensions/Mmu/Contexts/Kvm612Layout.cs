@@ -10,7 +10,7 @@ namespace Workbench.Mmu.Contexts
     /// translated through <c>guest_mmu</c>) — and two pointers: <c>arch.mmu</c> (faults, loaded root) and
     /// <c>walk_mmu</c> (gva_to_gpa). <c>mmu_is_nested</c> ⇔ <c>walk_mmu == &amp;nested_mmu</c>.
     /// </summary>
-    public sealed class Kvm612Layout : ContextLayout
+    public class Kvm612Layout : ContextLayout
     {
         private readonly Vm _vm;
         private readonly PageWalker _rootWalk;
@@ -70,22 +70,24 @@ namespace Workbench.Mmu.Contexts
             if (MmuIsNested)
             {
                 // init_kvm_nested_mmu: only nested_mmu is refreshed; guest_mmu was set up by the nested entry.
-                _nestedWalk.ConfigureGuest(role);
-            }
-            else if (_vm.Config.Tdp != TdpMode.None)
-            {
-                // init_kvm_tdp_mmu: page_fault = kvm_tdp_page_fault, sync_spte = NULL, gva_to_gpa by guest mode.
-                _rootWalk.ConfigureGuest(role);
-                _rootMmu.Configure(RootRoles.Tdp(role, _vm.Config.MaxPhyAddr), PageFaultHandler.Tdp, hasSyncSpte: false);
+                RefreshNestedWalker(vcpu, _nestedWalk, role);
             }
             else
             {
-                // init_kvm_softmmu → kvm_init_shadow_mmu → shadow_mmu_init_context.
-                _rootWalk.ConfigureGuest(role);
-                _rootMmu.Configure(RootRoles.Shadow(role), RootRoles.ShadowHandler(role), hasSyncSpte: role.IsPaging);
+                // init_kvm_tdp_mmu / init_kvm_softmmu: root_mmu serves L1, and L2 when L1 gives it no nested TDP.
+                LayoutKit.ConfigureGuestMmu(_vm, _rootWalk, _rootMmu, role);
             }
 
             LoadRoots(vcpu);
+        }
+
+        /// <summary>
+        /// <c>init_kvm_nested_mmu</c> on L2's walker: rebuilt whenever L2's role changes. A variant that gets this wrong
+        /// (<see cref="BrokenLayouts"/>) overrides it.
+        /// </summary>
+        protected virtual void RefreshNestedWalker(Vcpu vcpu, PageWalker nestedWalker, CpuRole role)
+        {
+            nestedWalker.ConfigureGuest(role);
         }
 
         /// <inheritdoc/>
@@ -93,22 +95,30 @@ namespace Workbench.Mmu.Contexts
         {
             // kvm_mmu_after_set_cpuid: root_role.invalid = 1 and cpu_role.ext.valid = 0 in all three, then
             // kvm_mmu_reset_context.
-            foreach (MmuContext mmu in _mmus)
-            {
-                mmu.InvalidateRootRole();
-            }
-
-            foreach (PageWalker walker in _walkers)
-            {
-                walker.InvalidateRole();
-            }
-
+            InvalidateRolesAfterCpuid(_mmus, _walkers);
             if (MmuIsNested)
             {
                 ConfigureGuestMmu(vcpu);
             }
 
             InitMmu(vcpu);
+        }
+
+        /// <summary>
+        /// The invalidation step of <c>kvm_mmu_after_set_cpuid</c>; a variant that forgets it
+        /// (<see cref="BrokenLayouts"/>) keeps formats built for the old MAXPHYADDR.
+        /// </summary>
+        protected virtual void InvalidateRolesAfterCpuid(IReadOnlyList<MmuContext> mmus, IReadOnlyList<PageWalker> walkers)
+        {
+            foreach (MmuContext mmu in mmus)
+            {
+                mmu.InvalidateRootRole();
+            }
+
+            foreach (PageWalker walker in walkers)
+            {
+                walker.InvalidateRole();
+            }
         }
 
         /// <inheritdoc/>
@@ -150,40 +160,12 @@ namespace Workbench.Mmu.Contexts
 
         private void ConfigureGuestMmu(Vcpu vcpu)
         {
-            NestedGuest nested = vcpu.Nested!;
-            if (nested.Kind == NestedKind.Vmx)
-            {
-                // kvm_init_shadow_ept_mmu(execonly, huge level, A/D, EPTP); get_guest_pgd = nested_ept_get_eptp;
-                // inject_page_fault = nested_ept_inject_page_fault.
-                _guestWalk.ConfigureEpt(nested.Eptp, nested.Ept);
-                _guestMmu.Configure(_guestWalk.CpuRole.Base, PageFaultHandler.Ept, hasSyncSpte: true);
-                _guestWalk.PgdSource = GuestPgdSource.Eptp;
-                _guestWalk.Delivery = FaultDelivery.NestedEptExit;
-            }
-            else
-            {
-                // kvm_init_shadow_npt_mmu(X86_CR0_PG, vmcb01 CR4, vmcb01 EFER, nCR3); get_guest_pgd =
-                // nested_svm_get_tdp_cr3, get_pdptr = nested_svm_get_tdp_pdptr, inject = nested_svm_inject_npf_exit.
-                CpuRole nptRole = RootRoles.NptWalker(vcpu.L1Registers);
-                _guestWalk.ConfigureGuest(nptRole);
-                _guestMmu.Configure(RootRoles.ShadowNpt(nptRole, _vm.Config.MaxPhyAddr), RootRoles.ShadowHandler(nptRole), hasSyncSpte: true);
-                _guestWalk.PgdSource = GuestPgdSource.NestedCr3;
-                _guestWalk.Delivery = FaultDelivery.NestedNpfExit;
-            }
-
-            LoadGuestMmuRoot(nested);
+            LayoutKit.ConfigureTdpShadow(_vm, vcpu, _guestWalk, _guestMmu);
         }
 
         private void LoadGuestMmuRoot(NestedGuest nested)
         {
-            if (nested.Kind == NestedKind.Vmx)
-            {
-                _guestWalk.Load(nested.TdpRoot, ReadOnlySpan<ulong>.Empty, 0);
-                return;
-            }
-
-            // nested_svm_get_tdp_pdptr: PAE NPT tables take their PDPTEs from memory at nCR3 on every use.
-            _guestWalk.Load(nested.TdpRoot, ReadOnlySpan<ulong>.Empty, nested.TdpRoot, pdptrsFromMemory: true);
+            LayoutKit.LoadTdpRoot(_guestWalk, nested);
         }
     }
 }

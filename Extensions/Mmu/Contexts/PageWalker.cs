@@ -148,6 +148,7 @@ namespace Workbench.Mmu.Contexts
         /// </summary>
         public void InvalidateRole()
         {
+            CpuRole = new CpuRole(CpuRole.Base, CpuRole.Ext.WithValid(false));
             _configured = false;
         }
 

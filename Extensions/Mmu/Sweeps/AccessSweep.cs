@@ -36,7 +36,7 @@ public sealed class AccessSweep
         Space = new AccessCaseSpace(options.MaxPhyAddr, options.Pku);
         Layout = new AccessLayout(options.Levels);
         TdpMode tdp = options.Tdp ?? TdpMode.None;
-        Vm vm = Vm.Create(new VmConfig(tdp == TdpMode.Npt ? Vendor.Amd : Vendor.Intel, options.MaxPhyAddr, AccessLayout.MinimumMemory, tdp));
+        Vm vm = Vm.Create(new VmConfig(tdp == TdpMode.Npt ? Vendor.Amd : Vendor.Intel, options.MaxPhyAddr, AccessLayout.MinimumMemory, tdp), options.Layout);
         vm.BuildsPageTables = options.BuildsPageTables;
         _vm = vm;
         _vcpu = vm.Vcpu;

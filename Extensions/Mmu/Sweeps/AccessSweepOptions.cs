@@ -14,7 +14,8 @@ public sealed record AccessSweepOptions(
     AccessShard Shard = default,
     long? Limit = null,
     bool KeepGoing = false,
-    TdpMode? Tdp = null)
+    TdpMode? Tdp = null,
+    string Layout = Contexts.ContextLayouts.Default)
 {
     /// <summary>
     /// KVM builds page tables for every case: the shadow MMU (<see cref="TdpMode.None"/>) or the TDP MMU (EPT, NPT),

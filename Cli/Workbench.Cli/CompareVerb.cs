@@ -1,0 +1,164 @@
+using System.Globalization;
+using Newtonsoft.Json;
+using Workbench.Mmu.Analysis;
+using Workbench.Mmu.Contexts;
+
+namespace Workbench.Cli;
+
+/// <summary>
+/// <c>./workbench compare --variants A,B,… [--suite standard|quick] [--json] [--no-sweep]</c>: runs a scenario suite under
+/// several structure variants and reports where what the guest sees differs (docs/variants.md);
+/// <c>--list</c> prints the registered variants.
+/// </summary>
+public sealed class CompareVerb : ICliVerb
+{
+    private const string Usage =
+        "usage: ./workbench compare --variants A,B,... [--suite standard|quick] [--json] [--no-sweep]\n"
+        + "       ./workbench compare --list\n"
+        + "  Runs the suite under every variant (the first is the baseline) and reports each case that differs, with\n"
+        + "  the first divergence side by side. --json: one line per divergent case, then a summary line.";
+
+    /// <inheritdoc/>
+    public string Name => "compare";
+
+    /// <inheritdoc/>
+    public string Summary => "run a scenario suite under several MMU structure variants and report divergences (--list: the variants)";
+
+    /// <inheritdoc/>
+    public int Run(string[] args)
+    {
+        string[]? variants = null;
+        string suite = "standard";
+        bool json = false;
+        bool sweep = true;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "-h" or "--help":
+                    Console.WriteLine(Usage);
+                    return 0;
+                case "--list":
+                    foreach (string name in ContextLayouts.Names)
+                    {
+                        Console.WriteLine(name);
+                    }
+
+                    return 0;
+                case "--variants" when i + 1 < args.Length:
+                    variants = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    break;
+                case "--suite" when i + 1 < args.Length:
+                    suite = args[++i];
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                case "--no-sweep":
+                    sweep = false;
+                    break;
+                default:
+                    Console.Error.WriteLine($"workbench compare: unexpected argument '{args[i]}'");
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+            }
+        }
+
+        if (variants is null || variants.Length < 2)
+        {
+            Console.Error.WriteLine("workbench compare: --variants needs at least two names, e.g. --variants 6.12,chainsaw-v2");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        if (variants.FirstOrDefault(v => !ContextLayouts.Exists(v)) is { } unknown)
+        {
+            Console.Error.WriteLine($"workbench compare: unknown variant '{unknown}' (registered: {string.Join(", ", ContextLayouts.Names)})");
+            return 2;
+        }
+
+        if (!ComparisonSuite.Names.Contains(suite))
+        {
+            Console.Error.WriteLine($"workbench compare: unknown suite '{suite}' (expected {string.Join(", ", ComparisonSuite.Names)})");
+            return 2;
+        }
+
+        ComparisonReport report = VariantComparison.Run(variants, ComparisonSuite.Build(suite), sweep);
+        if (json)
+        {
+            WriteJson(report);
+        }
+        else
+        {
+            WriteText(report);
+        }
+
+        return 0;
+    }
+
+    private static void WriteJson(ComparisonReport report)
+    {
+        foreach (CaseComparison comparison in report.Cases.Where(c => c.Diverges))
+        {
+            foreach (Divergence divergence in comparison.Divergences)
+            {
+                Console.WriteLine(JsonConvert.SerializeObject(new
+                {
+                    @case = comparison.Case.Name,
+                    variant = divergence.Variant,
+                    baseline = report.Variants[0],
+                    step = divergence.Step,
+                    expected = divergence.Expected,
+                    actual = divergence.Actual,
+                    expected_contexts = Contexts(divergence.ExpectedContexts),
+                    actual_contexts = Contexts(divergence.ActualContexts),
+                    features = comparison.Case.Features,
+                }));
+            }
+        }
+
+        Console.WriteLine(JsonConvert.SerializeObject(new
+        {
+            summary = new
+            {
+                cases = report.Cases.Length,
+                sweep_cases = report.SweepCases,
+                variants = report.Variants,
+                divergent = report.DivergentCounts,
+                seconds = Math.Round(report.Elapsed.TotalSeconds, 3),
+            },
+        }));
+    }
+
+    private static object? Contexts(ServingContexts? contexts) =>
+        contexts is { } c ? new { mmu = c.Mmu, walk = c.Walk, guest_mode = c.GuestMode } : null;
+
+    private static void WriteText(ComparisonReport report)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        Console.WriteLine(FormattableString.Invariant(
+            $"compare: {report.Cases.Length} cases x {report.Variants.Length} variants, baseline {report.Variants[0]}, {report.Elapsed.TotalSeconds:0.00} s")
+            + (report.SweepCases > 0 ? FormattableString.Invariant($"; access.c sample of {report.SweepCases:N0} cases per variant") : ""));
+        foreach (var (variant, count) in report.DivergentCounts.OrderBy(p => Array.IndexOf(report.Variants.ToArray(), p.Key)))
+        {
+            Console.WriteLine(string.Create(invariant, $"  {variant,-20} {(count == 0 ? "equal on every case" : $"{count} divergent case(s)")}"));
+        }
+
+        foreach (string variant in report.Variants.Skip(1))
+        {
+            if (report.Cases.FirstOrDefault(c => c.Divergences.Any(d => d.Variant == variant)) is not { } first)
+            {
+                continue;
+            }
+
+            Divergence d = first.Divergences.First(x => x.Variant == variant);
+            Console.WriteLine();
+            Console.WriteLine($"first divergence of {variant}: {first.Case.Name}, step {d.Step}");
+            Console.WriteLine(FormattableString.Invariant($"  {report.Variants[0],-20} {d.Expected}   [{Describe(d.ExpectedContexts)}]"));
+            Console.WriteLine(FormattableString.Invariant($"  {variant,-20} {d.Actual}   [{Describe(d.ActualContexts)}]"));
+        }
+    }
+
+    private static string Describe(ServingContexts? contexts) =>
+        contexts is { } c ? $"mmu={c.Mmu} walk={c.Walk} guest_mode={(c.GuestMode ? 1 : 0)}" : "-";
+}
