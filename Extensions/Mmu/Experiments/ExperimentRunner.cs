@@ -85,6 +85,11 @@ public static class ExperimentRunner
                 SwitchLevel(vm, experiment.Steps[i].Level ?? experiment.InnermostLevel, i);
             }
 
+            if (experiment.Steps[i] is AccessStep or StoreStep)
+            {
+                options.BeforeAccess?.Invoke(vm, i);
+            }
+
             results.Add(experiment.Steps[i] switch
             {
                 AccessStep access => RunAccess(vm, access, i, options),
