@@ -15,6 +15,7 @@ public sealed class CompareVerb : ICliVerb
     private const string Usage =
         "usage: ./workbench compare --variants A,B,... [--suite standard|quick] [--json] [--no-sweep]\n"
         + "       ./workbench compare --list\n"
+        + "       ./workbench compare --metrics --variants A,B,... [--json]   objects, fields used per scenario, pointer moves, who serves what\n"
         + "  Runs the suite under every variant (the first is the baseline) and reports each case that differs, with\n"
         + "  the first divergence side by side. --json: one line per divergent case, then a summary line.";
 
@@ -31,6 +32,7 @@ public sealed class CompareVerb : ICliVerb
         string suite = "standard";
         bool json = false;
         bool sweep = true;
+        bool metrics = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -54,6 +56,9 @@ public sealed class CompareVerb : ICliVerb
                 case "--json":
                     json = true;
                     break;
+                case "--metrics":
+                    metrics = true;
+                    break;
                 case "--no-sweep":
                     sweep = false;
                     break;
@@ -62,6 +67,12 @@ public sealed class CompareVerb : ICliVerb
                     Console.Error.WriteLine(Usage);
                     return 2;
             }
+        }
+
+        if (metrics && variants is { Length: > 0 } && variants.All(ContextLayouts.Exists))
+        {
+            WriteMetrics(variants.Select(StructureMetrics.Measure).ToList(), json);
+            return 0;
         }
 
         if (variants is null || variants.Length < 2)
@@ -128,6 +139,39 @@ public sealed class CompareVerb : ICliVerb
                 seconds = Math.Round(report.Elapsed.TotalSeconds, 3),
             },
         }));
+    }
+
+    private static void WriteMetrics(IReadOnlyList<VariantStructure> structures, bool json)
+    {
+        foreach (VariantStructure structure in structures)
+        {
+            if (json)
+            {
+                Console.WriteLine(JsonConvert.SerializeObject(new
+                {
+                    variant = structure.Variant,
+                    total_fields = structure.TotalFields,
+                    pointer_reassignments_per_transition = structure.PointerReassignmentsPerTransition,
+                    objects = structure.Objects.Select(o => new { name = o.Object, fields = o.Fields.Length, used = o.UsedByScenario.ToDictionary(p => p.Key, p => p.Value.Length) }),
+                    served_by = structure.OperationServedBy,
+                }));
+                continue;
+            }
+
+            Console.WriteLine($"{structure.Variant}: {structure.Objects.Length} objects, {structure.TotalFields} fields per vCPU, "
+                + FormattableString.Invariant($"{structure.PointerReassignmentsPerTransition:0.#} pointer reassignments per nested entry/exit"));
+            foreach (ObjectFields obj in structure.Objects)
+            {
+                int best = obj.UsedByScenario.Values.Max(v => v.Length);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  {obj.Object,-12} {obj.Fields.Length,2} fields; most used in one scenario: {best,2} ({(obj.Fields.Length == 0 ? 0 : 100.0 * best / obj.Fields.Length):0}%); unused in {obj.UsedByScenario.Count(p => p.Value.IsEmpty)} of {obj.UsedByScenario.Count} scenarios"));
+            }
+
+            foreach (var (operation, served) in structure.OperationServedBy)
+            {
+                Console.WriteLine($"    {operation,-26} -> {served}");
+            }
+        }
     }
 
     private static object? Contexts(ServingContexts? contexts) =>
