@@ -25,11 +25,13 @@ namespace Workbench.Mmu.Shadow
 
         private readonly Vm _vm;
         private readonly Dictionary<(ulong Gfn, uint Role), ShadowPage> _hash = new();
-        private readonly Dictionary<ulong, ShadowPage> _byHpa = new();
+        private readonly List<ShadowPage?> _byId = new();
         private readonly List<ShadowPage> _tdpRoots = new();
         private readonly Dictionary<ulong, int> _writeTracked = new();
-        private readonly Dictionary<ulong, List<(ShadowPage Page, int Index)>> _rmap = new();
-        private ulong _nextHpa = TableHpaBase;
+        private readonly Rmap _rmap = new();
+
+        // KVM for_each_gfn_valid_sp_with_gptes walks one hash bucket; this is that bucket, per GFN, for indirect pages.
+        private readonly Dictionary<ulong, List<ShadowPage>> _indirectByGfn = new();
 
         internal ShadowMmu(Vm vm)
         {
@@ -58,15 +60,22 @@ namespace Workbench.Mmu.Shadow
         public bool IsWriteTracked(ulong gfn) => _writeTracked.TryGetValue(gfn, out int count) && count > 0;
 
         /// <summary>The page whose table is at <paramref name="hpa"/>, or null.</summary>
-        public ShadowPage? PageAt(ulong hpa) => _byHpa.GetValueOrDefault(hpa & SpteFormat.AddressMask);
+        public ShadowPage? PageAt(ulong hpa)
+        {
+            ulong id = ((hpa & SpteFormat.AddressMask) - TableHpaBase) >> 12;
+            return id < (ulong)_byId.Count ? _byId[(int)id] : null;
+        }
+
+        /// <summary>Bytes of SPTE tables, translation records and rmaps held (for the memory figures).</summary>
+        public long Bytes => (_byId.Count(p => p is not null) * 4096L) + (_byId.Count(p => p?.TranslationAccess is not null) * 512L) + _rmap.Bytes;
 
         /// <summary>Valid indirect pages shadowing <paramref name="gfn"/> (KVM <c>for_each_gfn_valid_sp_with_gptes</c>).</summary>
-        public IEnumerable<ShadowPage> IndirectPagesOf(ulong gfn) =>
-            _hash.Values.Where(p => p.Gfn == gfn && !p.Role.Direct && !p.Role.Invalid);
+        public IReadOnlyList<ShadowPage> IndirectPagesOf(ulong gfn) =>
+            _indirectByGfn.TryGetValue(gfn, out List<ShadowPage>? pages) ? pages : Array.Empty<ShadowPage>();
 
         /// <summary>Every leaf SPTE location that maps <paramref name="gfn"/> (KVM rmaps).</summary>
         public IReadOnlyList<(ShadowPage Page, int Index)> MappingsOf(ulong gfn) =>
-            _rmap.TryGetValue(gfn, out var list) ? list : Array.Empty<(ShadowPage, int)>();
+            _rmap.Get(gfn).Select(e => (_byId[e >> 9]!, e & 0x1FF)).ToList();
 
         /// <summary>The SPTE format <paramref name="mmu"/> builds: EPT for Intel TDP and nested EPT, legacy otherwise.</summary>
         public SpteFormat FormatOf(MmuContext mmu) =>
@@ -226,8 +235,9 @@ namespace Workbench.Mmu.Shadow
             }
 
             _tdpRoots.Clear();
-            _byHpa.Clear();
+            _byId.Clear();
             _rmap.Clear();
+            _indirectByGfn.Clear();
             _writeTracked.Clear();
             foreach (MmuContext mmu in mmus)
             {
@@ -628,17 +638,12 @@ namespace Workbench.Mmu.Shadow
             }
 
             page.Sptes[index] = spte;
-            if (page.Translations is not null)
+            if (page.TranslationAccess is not null)
             {
-                page.Translations[index] = (gfn << 12) | (ulong)access;
+                page.TranslationAccess[index] = (byte)access;
             }
 
-            if (!_rmap.TryGetValue(gfn, out var list))
-            {
-                _rmap[gfn] = list = new List<(ShadowPage, int)>();
-            }
-
-            list.Add((page, index));
+            _rmap.Add(gfn, Rmap.Encode(page.Id, index));
         }
 
         /// <summary>
@@ -700,6 +705,12 @@ namespace Workbench.Mmu.Shadow
             _hash[(gfn, role.Word)] = page;
             if (!role.Direct)
             {
+                if (!_indirectByGfn.TryGetValue(gfn, out List<ShadowPage>? list))
+                {
+                    _indirectByGfn[gfn] = list = new List<ShadowPage>(1);
+                }
+
+                list.Add(page);
                 Account(page);
             }
 
@@ -708,9 +719,9 @@ namespace Workbench.Mmu.Shadow
 
         private ShadowPage NewPage(ulong gfn, PageRole role, bool tdpMmu)
         {
-            var page = new ShadowPage(gfn, role, _nextHpa, tdpMmu);
-            _nextHpa += 0x1000;
-            _byHpa[page.Hpa] = page;
+            int id = _byId.Count;
+            var page = new ShadowPage(id, gfn, role, TableHpaBase + ((ulong)id << 12), tdpMmu);
+            _byId.Add(page);
             PagesCreated++;
             return page;
         }
@@ -770,10 +781,7 @@ namespace Workbench.Mmu.Shadow
             }
 
             ulong gfn = (spte & SpteFormat.AddressMask) >> 12;
-            if (_rmap.TryGetValue(gfn, out var list))
-            {
-                list.Remove((page, index));
-            }
+            _rmap.Remove(gfn, Rmap.Encode(page.Id, index));
         }
 
         /// <summary>KVM <c>kvm_mmu_prepare_zap_page</c>: unlink from parents, drop every SPTE, leave the hash; roots become invalid.</summary>
@@ -793,6 +801,11 @@ namespace Workbench.Mmu.Shadow
             _hash.Remove((page.Gfn, page.Role.Word));
             if (!page.Role.Direct)
             {
+                if (_indirectByGfn.TryGetValue(page.Gfn, out List<ShadowPage>? list) && list.Remove(page) && list.Count == 0)
+                {
+                    _indirectByGfn.Remove(page.Gfn);
+                }
+
                 if (page.Role.Level > 1 && _writeTracked.TryGetValue(page.Gfn, out int count))
                 {
                     _writeTracked[page.Gfn] = count - 1;
@@ -805,7 +818,7 @@ namespace Workbench.Mmu.Shadow
             }
             else
             {
-                _byHpa.Remove(page.Hpa);
+                _byId[page.Id] = null;
             }
         }
 
@@ -840,7 +853,7 @@ namespace Workbench.Mmu.Shadow
         /// </summary>
         private void SyncSpte(Vcpu vcpu, MmuContext mmu, ShadowPage page, int index)
         {
-            if (page.Translations is null || !SpteFormat.IsPresent(page.Sptes[index]))
+            if (page.TranslationAccess is null || !SpteFormat.IsPresent(page.Sptes[index]))
             {
                 return;
             }
@@ -872,14 +885,13 @@ namespace Workbench.Mmu.Shadow
                 access &= ~Acc.Write;
             }
 
-            ulong recorded = page.Translations[index];
-            if ((recorded >> 12) != gfn)
+            if ((page.Sptes[index] & SpteFormat.AddressMask) >> 12 != gfn)
             {
                 DropSpte(page, index);
                 return;
             }
 
-            if ((Acc)(recorded & 7) == access)
+            if ((Acc)page.TranslationAccess[index] == access)
             {
                 return;
             }

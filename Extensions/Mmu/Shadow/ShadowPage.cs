@@ -9,15 +9,19 @@ namespace Workbench.Mmu.Shadow
     /// </summary>
     public sealed class ShadowPage
     {
-        internal ShadowPage(ulong gfn, PageRole role, ulong hpa, bool tdpMmu)
+        internal ShadowPage(int id, ulong gfn, PageRole role, ulong hpa, bool tdpMmu)
         {
+            Id = id;
             Gfn = gfn;
             Role = role;
             Hpa = hpa;
             IsTdpMmuPage = tdpMmu;
             Sptes = new ulong[512];
-            Translations = role.Direct ? null : new ulong[512];
+            TranslationAccess = role.Direct ? null : new byte[512];
         }
+
+        /// <summary>The page's number (its host address is derived from it; rmaps refer to pages by it).</summary>
+        internal int Id { get; }
 
         /// <summary>Guest frame: the shadowed guest table (indirect) or the first GFN mapped (direct).</summary>
         public ulong Gfn { get; }
@@ -34,8 +38,11 @@ namespace Workbench.Mmu.Shadow
         /// <summary>The 512 SPTEs.</summary>
         public ulong[] Sptes { get; }
 
-        /// <summary>Per entry <c>gfn &lt;&lt; 12 | ACC</c> of what a leaf maps (KVM <c>shadowed_translation</c>); null for direct pages.</summary>
-        public ulong[]? Translations { get; }
+        /// <summary>
+        /// Per entry the ACC rights a leaf was built with (the access half of KVM's <c>shadowed_translation</c>; the
+        /// GFN half is the SPTE's frame, as the modelled host maps guest memory 1:1); null for direct pages.
+        /// </summary>
+        public byte[]? TranslationAccess { get; }
 
         /// <summary>The guest table changed under a writable mapping; SPTEs may be stale until synced (KVM <c>unsync</c>).</summary>
         public bool Unsync { get; internal set; }
