@@ -34,14 +34,20 @@ namespace Workbench.Mmu.Tests.Walk
                 vcpu.Access(gva + ((ulong)i & 0xFF8), kind, (int)cpl, false);
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
+            // Measured twice, the smaller count kept: a per-walk allocation shows in both; a one-time allocation when
+            // tiered JIT swaps in optimized code under load (seen on a busy 2-core machine) shows in one at most.
+            long allocated = long.MaxValue;
             WalkResult last = default;
-            for (int i = 0; i < 100_000; i++)
+            for (int round = 0; round < 2; round++)
             {
-                last = vcpu.Access(gva + ((ulong)i & 0xFF8), kind, (int)cpl, false);
-            }
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 100_000; i++)
+                {
+                    last = vcpu.Access(gva + ((ulong)i & 0xFF8), kind, (int)cpl, false);
+                }
 
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
 
             Assert.Equal(0L, allocated);
             Assert.Equal(first.Outcome, last.Outcome);
