@@ -81,15 +81,7 @@ namespace Workbench.Mmu.Contexts
         public override void AfterSetCpuid(Vcpu vcpu)
         {
             // kvm_mmu_after_set_cpuid (post): root_mmu, guest_mmu, ngpa_walk, gva_walk.
-            foreach (MmuContext mmu in _mmus)
-            {
-                mmu.InvalidateRootRole();
-            }
-
-            foreach (PageWalker walker in _walkers)
-            {
-                walker.InvalidateRole();
-            }
+            InvalidateAllRoles();
 
             if (MmuIsNested)
             {

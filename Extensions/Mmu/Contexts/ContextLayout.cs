@@ -70,6 +70,23 @@ namespace Workbench.Mmu.Contexts
             return null;
         }
 
+        /// <summary>
+        /// The invalidation step of KVM <c>kvm_mmu_after_set_cpuid</c>: <c>root_role.invalid = 1</c> and
+        /// <c>cpu_role.ext.valid = 0</c> in every object, so the next initialisation rebuilds everything.
+        /// </summary>
+        protected void InvalidateAllRoles()
+        {
+            foreach (MmuContext mmu in Mmus)
+            {
+                mmu.InvalidateRootRole();
+            }
+
+            foreach (PageWalker walker in Walkers)
+            {
+                walker.InvalidateRole();
+            }
+        }
+
         /// <summary>Counts a pointer reassignment when <paramref name="target"/> changes.</summary>
         protected void Point<T>(ref T pointer, T target)
             where T : class

@@ -71,15 +71,7 @@ namespace Workbench.Mmu.Contexts
         /// <inheritdoc/>
         public override void AfterSetCpuid(Vcpu vcpu)
         {
-            foreach (MmuContext mmu in _mmus)
-            {
-                mmu.InvalidateRootRole();
-            }
-
-            foreach (PageWalker walker in _walkers)
-            {
-                walker.InvalidateRole();
-            }
+            InvalidateAllRoles();
 
             if (MmuIsNested)
             {

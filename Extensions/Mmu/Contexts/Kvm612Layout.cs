@@ -110,15 +110,7 @@ namespace Workbench.Mmu.Contexts
         /// </summary>
         protected virtual void InvalidateRolesAfterCpuid(IReadOnlyList<MmuContext> mmus, IReadOnlyList<PageWalker> walkers)
         {
-            foreach (MmuContext mmu in mmus)
-            {
-                mmu.InvalidateRootRole();
-            }
-
-            foreach (PageWalker walker in walkers)
-            {
-                walker.InvalidateRole();
-            }
+            InvalidateAllRoles();
         }
 
         /// <inheritdoc/>
