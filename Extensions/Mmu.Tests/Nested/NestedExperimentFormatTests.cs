@@ -32,7 +32,6 @@ public class NestedExperimentFormatTests
         { Head + IntelEpt + "\"nested\": {\"kind\": \"vmx\", \"l1_tdp\": true, \"eptp\": \"0x10009e\"}}", "nested.eptp: reserved bits 11:7 set (0x80)" },
         { Head + IntelEpt + "\"nested\": {\"kind\": \"vmx\", \"l1_tdp\": true, \"eptp\": \"0x80000010001e\"}}", "nested.eptp: bit 47 set at or above MAXPHYADDR (46)" },
         { Head + IntelEpt + "\"nested\": {\"kind\": \"vmx\", \"l1_tdp\": true, \"eptp\": \"0x10005e\", \"ept\": {\"ad\": false}}}", "nested.eptp: A/D enable (bit 6) set but the EPT capabilities have no accessed/dirty flags (nested.ept.ad is false)" },
-        { Head + IntelEpt + "\"nested\": {\"kind\": \"vmx\", \"l1_tdp\": true, \"eptp\": \"0x10001e\", \"ept\": {\"mbec\": true}}}", "nested.ept.mbec: mode-based execute control is not modelled yet (write false)" },
         { Head + IntelEpt + "\"nested\": {\"kind\": \"vmx\", \"l1_tdp\": true, \"eptp\": \"0x10001e\", \"ept\": {\"xu\": true}}}", "nested.ept.xu: unknown field (expected ad, execonly, mbec)" },
         { Head + AmdNpt + "\"nested\": {\"kind\": \"svm\", \"l1_tdp\": true, \"ncr3\": \"0x40000000000000\"}}", "nested.ncr3: bit 54 set at or above MAXPHYADDR (46)" },
         { Head + IntelEpt + "\"nested\": {\"kind\": \"vmx\", \"vcpu\": {\"cr2\": \"0x0\"}}}", "nested.vcpu.cr2: unknown field (expected cr0, cr3, cr4, efer, rflags, pkru)" },

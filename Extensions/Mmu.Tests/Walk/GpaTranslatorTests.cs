@@ -66,7 +66,8 @@ namespace Workbench.Mmu.Tests.Walk
             Assert.Equal(new[]
             {
                 (0x1000UL, table), (0x2000UL, table), (0x3000UL, table), (0x4000UL, table),
-                (0x5567UL, (ulong)(PfErr.Write | PfErr.GuestFinal)),
+                // The leaf is a user page (U/S = 1 on every level): the final request says so, for EPT's MBEC.
+                (0x5567UL, (ulong)(PfErr.Write | PfErr.GuestFinal | PfErr.UserLinearAddress)),
             }, translator.Requests);
             Assert.Equal(new ulong[] { 0x101008, 0x102010, 0x103018, 0x104020 }, trace.Entries.Where(e => e.Kind == TraceKind.Read).Select(e => e.Gpa));
         }

@@ -35,6 +35,14 @@ namespace Workbench.Mmu.Arch
         GuestPage = 1UL << 33,
         /// <summary>KVM: implicit supervisor access (descriptor tables etc.), ignores CPL and RFLAGS.AC.</summary>
         ImplicitAccess = 1UL << 48,
+
+        /// <summary>
+        /// Model-synthetic (bit 50, outside every real error code): the final translation of a nested walk is for a
+        /// user-mode linear address (U/S = 1 on every level of the guest walk). EPT with mode-based execute control
+        /// checks XU (bit 10) instead of X for such fetches (SDM 29.3.3.2; post-chainsaw KVM passes the guest walk's
+        /// pte_access to kvm_translate_gpa for this).
+        /// </summary>
+        UserLinearAddress = 1UL << 50,
     }
 
     /// <summary>

@@ -91,6 +91,9 @@ namespace Workbench.Mmu.Contexts
         /// <summary>How often the role changed and the format was rebuilt (KVM <c>reset_guest_paging_metadata</c> calls).</summary>
         public int Reconfigurations { get; private set; }
 
+        /// <summary>EPT walker with mode-based execute control (XS in bit 2, XU in bit 10).</summary>
+        public bool Mbec { get; private set; }
+
         /// <summary>EPT walker with the EPTP's accessed/dirty enable clear (KVM <c>cpu_role.base.ad_disabled</c>).</summary>
         public bool AccessedDirtyDisabled => CpuRole.Base.AdDisabled;
 
@@ -139,6 +142,7 @@ namespace Workbench.Mmu.Contexts
             }
 
             PageFormat format = PageFormat.ForEpt(_vm.Config.MaxPhyAddr, capabilities.ExecuteOnly, capabilities.HugeLevel);
+            Mbec = capabilities.Mbec;
             return Apply(role, format, eptp.Levels == 5 ? PagingMode.Ept5 : PagingMode.Ept4);
         }
 
@@ -165,9 +169,10 @@ namespace Workbench.Mmu.Contexts
             bool pse = CpuRole.IsCr4Pse;
             bool hasPferrFetch = CpuRole.IsEferNx || CpuRole.IsCr4Smep;
             bool haveAd = !Mode.IsEpt() || !CpuRole.Base.AdDisabled;
+            bool mbec = Mode.IsEpt() && Mbec;
             _context = new WalkContext(_vm.Memory, Format, root, pdptrs, pdptBase, pse, hasPferrFetch, haveAd,
-                TranslateThrough is null ? 0 : 1, pdptrsFromMemory);
-            _innerContext = new WalkContext(_vm.Memory, Format, root, pdptrs, pdptBase, pse, hasPferrFetch, haveAd, 2, pdptrsFromMemory);
+                TranslateThrough is null ? 0 : 1, pdptrsFromMemory, mbec);
+            _innerContext = new WalkContext(_vm.Memory, Format, root, pdptrs, pdptBase, pse, hasPferrFetch, haveAd, 2, pdptrsFromMemory, mbec);
         }
 
         /// <summary>The state its walks read when it translates another walker's GPAs (trace dimension 2).</summary>

@@ -20,7 +20,9 @@ namespace Workbench.Mmu.Nested
     /// </summary>
     /// <param name="AccessedDirty">EPT A/D flags supported: an EPTP may set bit 6 (KVM VMX_EPT_AD_BIT).</param>
     /// <param name="ExecuteOnly">Execute-only entries allowed (KVM VMX_EPT_EXECUTE_ONLY_BIT); otherwise XWR=100 is a misconfiguration.</param>
-    /// <param name="Mbec">Mode-based execute control. Not modelled yet: must be false.</param>
+    /// <param name="Mbec">Mode-based execute control for EPT, supported and enabled by L1 for L2 (SDM 29.3.2): bit 2 of an
+    /// EPT entry allows execution from supervisor-mode linear addresses, bit 10 (XU) from user-mode ones. KVM 6.12 does
+    /// not expose it to L1; the post-chainsaw tree does (spec §9.3). The model applies it under every variant.</param>
     /// <param name="HugeLevel">Largest EPT leaf: 1 = 4 KiB only, 2 = 2 MiB, 3 = 1 GiB (KVM <c>ept_caps_to_lpage_level</c>).</param>
     public sealed record EptCapabilities(bool AccessedDirty = true, bool ExecuteOnly = true, bool Mbec = false, int HugeLevel = 3);
 
@@ -141,11 +143,6 @@ namespace Workbench.Mmu.Nested
             if (Kind == NestedKind.Svm && Ept != new EptCapabilities())
             {
                 return "nested.ept: EPT capabilities apply to vmx only";
-            }
-
-            if (Ept.Mbec)
-            {
-                return "nested.ept.mbec: mode-based execute control is not modelled yet (write false)";
             }
 
             if (Ept.HugeLevel is < 1 or > 3)

@@ -58,8 +58,9 @@ namespace Workbench.Mmu.Permissions
         private readonly ulong[] _reservedMasks;
         private readonly byte[] _permissions;
 
-        private PageFormat(ulong[] reservedMasks, ulong badMtXwr, byte[] permissions, uint pkruMask, bool isEpt)
+        private PageFormat(ulong[] reservedMasks, ulong badMtXwr, byte[] permissions, uint pkruMask, bool isEpt, bool executeOnly = false)
         {
+            ExecuteOnly = executeOnly;
             _reservedMasks = reservedMasks;
             _permissions = permissions;
             BadMtXwr = badMtXwr;
@@ -78,6 +79,9 @@ namespace Workbench.Mmu.Permissions
 
         /// <summary>The 16-entry permission table (KVM <c>permissions[]</c>), indexed by <c>pfec &gt;&gt; 1</c>.</summary>
         public ReadOnlySpan<byte> Permissions => _permissions;
+
+        /// <summary>EPT: execute-only entries are allowed (the capability the format was built for).</summary>
+        public bool ExecuteOnly { get; }
 
         /// <summary>The format checks EPT entries (R/W/X in bits 2:0, memory type in bits 5:3).</summary>
         public bool IsEpt { get; }
@@ -215,7 +219,7 @@ namespace Workbench.Mmu.Permissions
             FillPermissions(permissions, ept: true, cr0Wp: true, cr4Smep: false, cr4Smap: false, eferNx: true);
 
             // KVM kvm_init_shadow_ept_mmu: context->pkru_mask = 0.
-            return new PageFormat(reserved, badMtXwr, permissions, 0, isEpt: true);
+            return new PageFormat(reserved, badMtXwr, permissions, 0, isEpt: true, executeOnly: key.ExecOnly);
         }
 
         /// <summary>

@@ -537,7 +537,9 @@ namespace Workbench.Mmu.Shadow
         /// </summary>
         private void CheckRetry(ShadowPage root, ulong address, ulong pfec, SpteFormat format, ulong gfn, MmuContext mmu)
         {
-            if (HardwarePermits(root, address, pfec, format) || (gfn << 12) >= _vm.Memory.Size)
+            // (With MBEC the SPTE would carry XU from ACC_USER_EXEC, which the 3-bit ACC of this model does not have:
+            // such fetches are not checked.)
+            if (HardwarePermits(root, address, pfec, format) || (gfn << 12) >= _vm.Memory.Size || mmu.Walker.Mbec)
             {
                 return;
             }

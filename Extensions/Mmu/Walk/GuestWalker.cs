@@ -54,8 +54,10 @@ namespace Workbench.Mmu.Walk
         {
             if (TFormat.RootLevel == 0)
             {
-                // KVM nonpaging_gva_to_gpa: no tables, no permission checks, only kvm_translate_gpa.
-                if (!translator.TryTranslate(addr, access | (ulong)PfErr.GuestFinal, ref observer, out ulong directGpa, out WalkResult outer))
+                // KVM nonpaging_gva_to_gpa: no tables, no permission checks, only kvm_translate_gpa ("with CR0.PG=0 every
+                // linear address counts as user-mode for MBEC": pte_access = ACC_ALL).
+                ulong everyAddressIsUser = TFormat.IsEpt ? 0 : (ulong)PfErr.UserLinearAddress;
+                if (!translator.TryTranslate(addr, access | everyAddressIsUser | (ulong)PfErr.GuestFinal, ref observer, out ulong directGpa, out WalkResult outer))
                 {
                     return outer;
                 }
@@ -129,14 +131,14 @@ namespace Workbench.Mmu.Walk
                 // "Inverting the NX it lets us AND it like other permission bits."
                 pteAccess &= pte ^ TFormat.NxMask;
 
-                if (!TFormat.IsPresent(pte))
+                if (!TFormat.IsPresent(pte) && !(TFormat.IsEpt && context.Mbec && (pte & EptPte.UserExecutableMask) != 0))
                 {
                     goto Error;
                 }
 
                 // SDM 4.7 / 29.3.3.1: a reserved bit in any entry gives RSVD=1, P=1 (KVM is_rsvd_bits_set; for EPT
                 // also is_bad_mt_xwr, which the nested MMU turns into an EPT misconfiguration).
-                if (context.IsReserved(pte, level))
+                if (context.IsReserved(pte, level) || (TFormat.IsEpt && context.Mbec && MbecMisconfigured(pte, context)))
                 {
                     errcode = (ulong)(PfErr.Rsvd | PfErr.Present);
                     goto Error;
@@ -154,14 +156,33 @@ namespace Workbench.Mmu.Walk
 
             uint pkey = TFormat.ProtectionKey(pte);
             Acc acc = TFormat.GpteAccess(pteAccess ^ TFormat.NxMask);
-            errcode = context.Format.PermissionFault(acc, pkey, access, rflags, pkru);
+            ulong checkedAccess = access;
+            if (TFormat.IsEpt && context.Mbec && (access & (ulong)PfErr.Fetch) != 0)
+            {
+                // SDM 29.3.3.2 with mode-based execute control: a fetch from a user-mode linear address needs XU (bit 10)
+                // on every level, from a supervisor-mode one XS (bit 2); reads and writes are checked as usual.
+                ulong executable = (access & (ulong)PfErr.UserLinearAddress) != 0 ? EptPte.UserExecutableMask : EptPte.ExecutableMask;
+                if ((pteAccess & executable) == 0)
+                {
+                    return Fail((ulong)PfErr.Present, access, in context, addr, level, acc, pteAccess);
+                }
+
+                // The post-chainsaw permission table (the only KVM that offers MBEC) needs R only for plain reads: the
+                // fetch is fully checked here, so neither F nor the "user walk" U goes to the 6.12 table.
+                checkedAccess &= ~(ulong)(PfErr.Fetch | PfErr.User);
+            }
+
+            errcode = context.Format.PermissionFault(acc, pkey, checkedAccess, rflags, pkru);
             if (errcode != 0)
             {
                 return Fail(errcode, access, in context, addr, level, acc, pteAccess);
             }
 
             ulong gpa = TFormat.LeafGpa(pte, level, addr);
-            if (!translator.TryTranslate(gpa, access | (ulong)PfErr.GuestFinal, ref observer, out ulong realGpa, out WalkResult finalFault))
+
+            // For mode-based execute control in the outer dimension: is this a user-mode linear address?
+            ulong userLinear = (acc & Acc.User) != 0 && !TFormat.IsEpt ? (ulong)PfErr.UserLinearAddress : 0;
+            if (!translator.TryTranslate(gpa, access | userLinear | (ulong)PfErr.GuestFinal, ref observer, out ulong realGpa, out WalkResult finalFault))
             {
                 return finalFault;
             }
@@ -206,7 +227,14 @@ namespace Workbench.Mmu.Walk
 
             if (TFormat.IsEpt)
             {
-                return WalkResult.EptFault((PfErr)errcode, addr, level, EptQualification(errcode, access, rawPteAccess));
+                ulong qualification = EptQualification(errcode, access, rawPteAccess);
+                if (context.Mbec && qualification != 0)
+                {
+                    // Post-chainsaw KVM / SDM table 28-7: bit 6 = XU ANDed over the entries walked.
+                    qualification |= ((rawPteAccess >> 10) & 1) << 6;
+                }
+
+                return WalkResult.EptFault((PfErr)errcode, addr, level, qualification);
             }
 
             return WalkResult.PageFault((PfErr)errcode, addr, level, acc);
@@ -248,6 +276,13 @@ namespace Workbench.Mmu.Walk
 
             return qualification;
         }
+
+        /// <summary>
+        /// SDM 29.3.3.1 with mode-based execute control: XU (bit 10) without R is execute-only too, so it is a
+        /// misconfiguration unless execute-only entries are supported (bits 2:0 alone are covered by bad_mt_xwr).
+        /// </summary>
+        private static bool MbecMisconfigured(ulong pte, in WalkContext context) =>
+            (pte & EptPte.ReadableMask) == 0 && (pte & EptPte.UserExecutableMask) != 0 && !context.Format.ExecuteOnly;
 
         /// <summary>
         /// KVM FNAME(update_accessed_dirty_bits): from the top level down to the leaf, set A where clear and, on the

@@ -25,11 +25,15 @@ namespace Workbench.Mmu.Walk
         /// when the EPTP enables A/D (<c>!cpu_role.base.ad_disabled</c>).</param>
         /// <param name="pdptrsFromMemory">PAE only: read the PDPTEs from memory at <paramref name="root"/> on every walk
         /// instead of using <paramref name="pdptrs"/> (SVM nested NPT, KVM <c>nested_svm_get_tdp_pdptr</c>).</param>
+        /// <param name="mbec">EPT only: mode-based execute control (bit 2 = supervisor execute, bit 10 = user execute, and
+        /// bit 10 alone makes an entry present).</param>
         /// <param name="dimension">Trace dimension of this walker's reads: 0 for a 1-D walk, 1 for the guest tables of a
         /// 2-D walk, 2 for the EPT/NPT tables walked to translate its GPAs.</param>
         public WalkContext(GuestMemory memory, PageFormat format, ulong root, ReadOnlySpan<ulong> pdptrs, ulong pdptBase,
-            bool cr4Pse, bool hasPferrFetch, bool haveAccessedDirty = true, int dimension = 0, bool pdptrsFromMemory = false)
+            bool cr4Pse, bool hasPferrFetch, bool haveAccessedDirty = true, int dimension = 0, bool pdptrsFromMemory = false,
+            bool mbec = false)
         {
+            Mbec = mbec;
             PdptrsFromMemory = pdptrsFromMemory;
             HaveAccessedDirty = haveAccessedDirty;
             Dimension = dimension;
@@ -87,6 +91,9 @@ namespace Workbench.Mmu.Walk
 
         /// <summary>GPA of PDPTE 0 at load time (CR3 &amp; ~0x1f).</summary>
         public ulong PdptBase { get; }
+
+        /// <summary>EPT with mode-based execute control (SDM 29.3.2: XS in bit 2, XU in bit 10).</summary>
+        public bool Mbec { get; }
 
         /// <summary>PAE: PDPTEs are read from memory at <see cref="Root"/> on every walk (SVM nested NPT).</summary>
         public bool PdptrsFromMemory { get; }
