@@ -3,6 +3,26 @@ using Workbench.Mmu.Paging;
 
 namespace Workbench.Mmu.Experiments;
 
+/// <summary>
+/// The table kinds of earlier versions, kept so that saved notebooks still run: <see cref="PagingMode"/> is the one
+/// enum for paging modes and table formats now.
+/// </summary>
+[Obsolete("Use PagingMode (PagingMode.Long4 etc.).")]
+public static class PageTableKind
+{
+    /// <summary><see cref="PagingMode.Legacy32"/>.</summary>
+    public const PagingMode Legacy32 = PagingMode.Legacy32;
+
+    /// <summary><see cref="PagingMode.Pae"/>.</summary>
+    public const PagingMode Pae = PagingMode.Pae;
+
+    /// <summary><see cref="PagingMode.Long4"/>.</summary>
+    public const PagingMode Long4 = PagingMode.Long4;
+
+    /// <summary><see cref="PagingMode.Long5"/>.</summary>
+    public const PagingMode Long5 = PagingMode.Long5;
+}
+
 /// <summary>EPT entry bits an EPT mapping sets (SDM Vol. 3C 29.3.2; <see cref="EptPte"/>).</summary>
 [Flags]
 public enum EptFlags : ulong
