@@ -80,6 +80,16 @@ run_sweep "shadow MMU" --tdp none
 run_sweep "TDP MMU, EPT" --tdp ept
 run_sweep "TDP MMU, NPT" --tdp npt
 
+echo "== CLI tests (compare, explain, naming, run --variant)"
+"$PY" -m unittest discover -s tests/cli -p 'test_*.py' > "$LOGS/cli.log" 2>&1
+rc=$?
+ran=$(grep -E '^Ran [0-9]+ test' "$LOGS/cli.log" | tail -n 1 | sed -E 's/Ran ([0-9]+) .*/\1/'); ran=${ran:-0}
+bad=0
+for n in $(grep -E '^FAILED \(' "$LOGS/cli.log" | tail -n 1 | grep -oE '(failures|errors)=[0-9]+' | cut -d= -f2); do bad=$((bad + n)); done
+[ "$rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+[ "$bad" -gt 0 ] && tail -n 40 "$LOGS/cli.log"
+record "CLI tests" $((ran - bad)) "$bad"
+
 echo "== Jupyter protocol tests (kernelspec mmu-workbench)"
 if [ -d Kernel/Workbench.Kernel.Tests/python ]; then
     "$PY" -m unittest discover -s Kernel/Workbench.Kernel.Tests/python -p 'test_*.py' > "$LOGS/python.log" 2>&1
