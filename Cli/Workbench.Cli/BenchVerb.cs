@@ -80,6 +80,7 @@ public sealed class BenchVerb : ICliVerb
         }
 
         output.Flush();
+        using BenchJitLog? jitLog = a.JitLog ? new BenchJitLog() : null;
         int rc = 0;
         WalkSet? set = null;
         WalkFigure? setFor = null;
@@ -115,7 +116,16 @@ public sealed class BenchVerb : ICliVerb
             }
 
             WalkSequence sequence = set!.Sequence(figure.Hot, ops);
-            WalkTiming t = WalkTimer.Measure(sequence, a.Path, a.Repetitions);
+            jitLog?.Drain();
+            WalkTiming t = WalkTimer.Measure(sequence, a.Path, a.Repetitions, timingStarts: jitLog is null ? null : () => jitLog.Mark($"timing {figure.Name} starts"));
+            if (jitLog is not null)
+            {
+                foreach (string compiled in jitLog.Drain())
+                {
+                    Console.Error.WriteLine($"jit during {figure.Name}: {compiled}");
+                }
+            }
+
             WalkTiming? other = a.BothPaths ? WalkTimer.Measure(sequence, WalkPath.Walker, a.Repetitions) : null;
             if (a.Json)
             {
@@ -128,6 +138,7 @@ public sealed class BenchVerb : ICliVerb
                     ["min_ns"] = Math.Round(t.MinNs, 2),
                     ["max_ns"] = Math.Round(t.MaxNs, 2),
                     ["bytes_per_op"] = Math.Round(t.BytesPerOp, 3),
+                    ["cpu_ns_per_op"] = Math.Round(t.CpuNs, 2),
                     ["set_pages"] = figure.Hot > 0 ? figure.Hot : set.Addresses.Length,
                     ["table_mib"] = Math.Round(set.TableBytes / 1048576.0, 1),
                     ["reads_per_op"] = figure.ReadsPerOp,
@@ -288,6 +299,9 @@ internal sealed record BenchArguments
     /// <summary>CPU both sides are pinned to (taskset), or null for none.</summary>
     public string? Pin { get; init; } = "1";
 
+    /// <summary>Print the model's methods the JIT compiled during each figure, with their tier (stderr).</summary>
+    public bool JitLog { get; init; }
+
     /// <summary>Whether a figure runs.</summary>
     public bool Wants(string name, bool byDefault) => Only is null ? byDefault : Only.Contains(name);
 
@@ -328,6 +342,9 @@ internal sealed record BenchArguments
                     return true;
                 case "--json":
                     result = result with { Json = true };
+                    break;
+                case "--jit-log":
+                    result = result with { JitLog = true };
                     break;
                 case "--compare":
                     result = result with { Compare = true };
@@ -425,13 +442,15 @@ internal sealed record BenchArguments
     public static void PrintUsage(TextWriter writer)
     {
         writer.WriteLine("usage: ./workbench bench [--json] [--only a,b,...] [--reps R] [--walks N] [--walks2d N] [--sweep-reps R]");
-        writer.WriteLine("                         [--path vcpu|walker|both] [--quick] [--no-sweep]");
+        writer.WriteLine("                         [--path vcpu|walker|both] [--quick] [--no-sweep] [--jit-log]");
         writer.WriteLine("       ./workbench bench --compare [--runs N] [--cwalk DIR] [--pin CPU|none] [same selection options]");
         writer.WriteLine("  The C reference's figures (../shared/perf/cwalk.c) on the model: same names, page sets, access mix and A/D state.");
         writer.WriteLine("  Walks: walk4 walk4_256m walk4_hot, walk5*, walkpae*, walk2d_4x4*, walk2d_5x5* (2-D: the vCPU in L2 over nested EPT);");
         writer.WriteLine("  sweeps (checked against the oracle): access_sweep_933888_checked access_sweep_1916928_checked access_sweep_19169280.");
         writer.WriteLine("  Each figure: medians of R repetitions after a warm-up that lasts until tiered JIT compilation is done;");
         writer.WriteLine("  bytes_per_op from GC.GetAllocatedBytesForCurrentThread. Defaults as cwalk: R=7, N=10,000,000, 2-D 2,000,000.");
+        writer.WriteLine("  cpu_ns_per_op: process CPU time per walk (Environment.CpuUsage), less disturbed by other processes than wall time.");
+        writer.WriteLine("  --jit-log: the model's methods compiled during each figure and their tier (tier1 = what the timing ran).");
         writer.WriteLine("  --path: Vcpu.Access (default, what users call), PageWalker.GvaToGpa alone, or both.");
         writer.WriteLine("  --compare: builds cwalk with make (into out/cwalk), runs it and this benchmark as separate processes pinned");
         writer.WriteLine("  with taskset (CPU 1), alternating, N runs each, and prints figure, C median, ours, ratio, bytes/op.");

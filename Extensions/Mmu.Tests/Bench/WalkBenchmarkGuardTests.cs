@@ -15,6 +15,7 @@ namespace Workbench.Mmu.Tests.Bench;
 /// catches a walker that became several times slower (per-walk allocation, a lost specialisation, a dictionary
 /// lookup per level, tracing left on), not a few percent.
 /// </remarks>
+[Collection(BenchmarkGuardCollection.Name)]
 public class WalkBenchmarkGuardTests
 {
     /// <summary>Largest accepted median ratio of walk time to baseline-loop time.</summary>
@@ -33,6 +34,13 @@ public class WalkBenchmarkGuardTests
         _output.WriteLine(m.ToString());
 
         Assert.Equal(0, m.BytesPerWalk);
+        if (m.Ratio >= RatioLimit)
+        {
+            // A real regression persists; a burst of noise (or a late tier-up) does not: measure once more.
+            m = Measure(sequence, walksPerOp: 1, extraWarmup: TimeSpan.FromSeconds(2));
+            _output.WriteLine("again: " + m);
+        }
+
         Assert.True(m.Ratio < RatioLimit,
             $"4-level walk regressed: {m.WalkNs:F1} ns/walk is {m.Ratio:F1}x the baseline loop's {m.BaselineNs:F2} ns (limit {RatioLimit}x). {m}");
     }
@@ -57,11 +65,11 @@ public class WalkBenchmarkGuardTests
         return set.Sequence(64, Ops);
     }
 
-    private static GuardMeasurement Measure(WalkSequence sequence, int walksPerOp)
+    private static GuardMeasurement Measure(WalkSequence sequence, int walksPerOp, TimeSpan extraWarmup = default)
     {
-        // Warm both loops until the JIT is quiet (tier-0 → OSR → tier 1 in the test host), then alternate.
+        // Warm both loops until the JIT is quiet (tier 0 → tier 1 in the test host), then alternate.
         ulong sink = 0;
-        WalkTimer.WarmUp(() => sink += sequence.RunVcpuRepeated(0, 1024, walksPerOp), TimeSpan.FromMilliseconds(300));
+        WalkTimer.WarmUp(() => sink += sequence.RunVcpuRepeated(0, 1024, walksPerOp), TimeSpan.FromMilliseconds(300) + extraWarmup);
         WalkTimer.WarmUp(() => sink += sequence.RunBaseline(0, 1024), TimeSpan.FromMilliseconds(200));
 
         const int rounds = 9;
@@ -98,4 +106,14 @@ public class WalkBenchmarkGuardTests
     }
 
     private sealed record GuardMeasurement(double Ratio, double WalkNs, double BaselineNs, double BytesPerWalk, int WalksPerOp);
+}
+
+/// <summary>
+/// The guard runs alone, after the parallel test collections: timing next to other tests' threads (and their JIT
+/// activity, which postpones tier-1 promotion) would measure the neighbours.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BenchmarkGuardCollection
+{
+    public const string Name = "benchmark guard (not parallel)";
 }

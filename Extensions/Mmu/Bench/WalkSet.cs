@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Contexts;
 using Workbench.Mmu.Experiments;
@@ -551,6 +552,12 @@ public sealed class WalkSet
 /// <see cref="Vcpu.Access"/> takes it (kind, CPL) and as <see cref="PageWalker.GvaToGpa"/> takes it (PFERR, RFLAGS).
 /// The loops return the sum of the GPAs, which must equal <see cref="ExpectedSum"/>.
 /// </summary>
+/// <remarks>
+/// The loops themselves are <see cref="MethodImplOptions.AggressiveOptimization"/>: fully optimized at their first
+/// call, never ReadyToRun, never instrumented. Otherwise the harness loop (called only a few times, with a long loop
+/// inside) would be timed as ReadyToRun or instrumented tier-1 code in the published CLI; the model's code it calls
+/// tiers up as in any user's program.
+/// </remarks>
 public sealed class WalkSequence
 {
     private readonly ulong[] _va;
@@ -585,6 +592,7 @@ public sealed class WalkSequence
     /// <see cref="Vcpu.Access"/>: what a user's loop of accesses runs (linearization, the active walker's
     /// <c>gva_to_gpa</c>, fault delivery).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong RunVcpu(int start, int count)
     {
         Vcpu vcpu = _vcpu;
@@ -605,6 +613,7 @@ public sealed class WalkSequence
     /// Walks the range through <see cref="PageWalker.GvaToGpa"/> of the active walker with cwalk's per-walk inputs
     /// (PFERR bits, RFLAGS.AC only for the SMAP-override class): the walk alone, as cwalk's <c>gwalk</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong RunWalker(int start, int count)
     {
         PageWalker walker = _walker;
@@ -626,6 +635,7 @@ public sealed class WalkSequence
     /// A trivial loop over the same addresses (a dependent multiply-xor per element, no memory but the sequence): the
     /// baseline a benchmark guard divides the walk's time by, so the machine's speed cancels out.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong RunBaseline(int start, int count)
     {
         ulong[] va = _va;

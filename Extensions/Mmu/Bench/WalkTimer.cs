@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime;
 
 namespace Workbench.Mmu.Bench;
 
@@ -24,8 +23,10 @@ public enum WalkPath
 /// <param name="WarmupCalls">Chunks run during the warm-up.</param>
 /// <param name="Repetitions">Timed repetitions.</param>
 /// <param name="Ops">Walks per repetition.</param>
+/// <param name="CpuNs">Median process CPU time per walk (<see cref="Environment.CpuUsage"/>): time other processes took
+/// from this one's CPU does not count, so it is steadier than wall time on a shared machine.</param>
 public sealed record WalkTiming(double MedianNs, double MinNs, double MaxNs, double BytesPerOp, double ColdNs,
-    double WarmupSeconds, int WarmupCalls, int Repetitions, int Ops);
+    double WarmupSeconds, int WarmupCalls, int Repetitions, int Ops, double CpuNs);
 
 /// <summary>
 /// Times walk sequences the way cwalk does (one untimed repetition, then R timed ones, median; every repetition's
@@ -36,6 +37,22 @@ public sealed record WalkTiming(double MedianNs, double MinNs, double MaxNs, dou
 public static class WalkTimer
 {
     private const int Chunk = 8192;
+
+    /// <summary>
+    /// The shortest warm-up by default: 1 s, 2.5 s when the process may use one CPU only (taskset). Tiered
+    /// compilation starts call counting only after the process went 100 ms without new tier-0 code, ten times longer
+    /// on one CPU (TC_CallCountingDelayMs × TC_DelaySingleProcMultiplier); until then the published CLI runs its
+    /// ReadyToRun code, which for the walker is about 2.5x slower than tier 1 (docs/benchmarks.md). "No method
+    /// compiled lately" alone cannot tell that tiering has not started yet, so the warm-up also lasts this long.
+    /// </summary>
+    public static TimeSpan DefaultWarmup => Environment.ProcessorCount == 1 ? TimeSpan.FromSeconds(2.5) : TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long no method may have been compiled before the warm-up ends: ReadyToRun code goes to an instrumented
+    /// tier 1 first and then to the final tier 1, each step after call counting and the tiering delay, so the quiet
+    /// period must outlast one delay with margin (2.5 s on one CPU, 0.6 s otherwise).
+    /// </summary>
+    public static TimeSpan QuietPeriod => Environment.ProcessorCount == 1 ? TimeSpan.FromSeconds(2.5) : TimeSpan.FromSeconds(0.6);
 
     /// <summary>Runs [start, start + count) of a sequence on one path; returns the GPA sum.</summary>
     public static ulong Run(WalkSequence sequence, WalkPath path, int start, int count)
@@ -52,7 +69,8 @@ public static class WalkTimer
     /// <param name="path">Entry point.</param>
     /// <param name="repetitions">Timed repetitions (median reported).</param>
     /// <param name="minWarmup">Shortest warm-up.</param>
-    public static WalkTiming Measure(WalkSequence sequence, WalkPath path, int repetitions, TimeSpan? minWarmup = null)
+    /// <param name="timingStarts">Called when the warm-up is over (e.g. to mark a JIT log).</param>
+    public static WalkTiming Measure(WalkSequence sequence, WalkPath path, int repetitions, TimeSpan? minWarmup = null, Action? timingStarts = null)
     {
         ArgumentNullException.ThrowIfNull(sequence);
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
@@ -63,16 +81,20 @@ public static class WalkTimer
         Run(sequence, path, 0, chunk);
         double coldNs = Stopwatch.GetElapsedTime(t0).TotalNanoseconds / chunk;
 
-        (double warmSeconds, int calls) = WarmUp(() => Run(sequence, path, 0, chunk), minWarmup ?? TimeSpan.FromSeconds(0.5));
+        (double warmSeconds, int calls) = WarmUp(() => Run(sequence, path, 0, chunk), minWarmup ?? DefaultWarmup);
 
+        timingStarts?.Invoke();
         var ns = new double[repetitions];
         var bytes = new double[repetitions];
+        var cpu = new double[repetitions];
         for (int rep = -1; rep < repetitions; rep++)
         {
             long allocated = GC.GetAllocatedBytesForCurrentThread();
+            TimeSpan cpu0 = Environment.CpuUsage.TotalTime;
             long start = Stopwatch.GetTimestamp();
             ulong sum = Run(sequence, path, 0, ops);
             double elapsed = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+            double cpuElapsed = (Environment.CpuUsage.TotalTime - cpu0).TotalNanoseconds;
             allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
             if (sum != sequence.ExpectedSum)
             {
@@ -83,18 +105,20 @@ public static class WalkTimer
             {
                 ns[rep] = elapsed / ops;
                 bytes[rep] = (double)allocated / ops;
+                cpu[rep] = cpuElapsed / ops;
             }
         }
 
         Array.Sort(ns);
         Array.Sort(bytes);
-        return new WalkTiming(Median(ns), ns[0], ns[^1], Median(bytes), coldNs, warmSeconds, calls, repetitions, ops);
+        Array.Sort(cpu);
+        return new WalkTiming(Median(ns), ns[0], ns[^1], Median(bytes), coldNs, warmSeconds, calls, repetitions, ops, Median(cpu));
     }
 
     /// <summary>
     /// Calls <paramref name="body"/> until at least <paramref name="minimum"/> has passed, it ran 100 times, and no
-    /// method was JIT-compiled during the last 250 ms (tier-1 promotion of the hot methods happens in the background
-    /// after 30 calls and a 100 ms quiet period); at most 20 s.
+    /// method was JIT-compiled during the last <see cref="QuietPeriod"/> (tier-1 promotion of the hot methods happens
+    /// in the background after 30 calls and the tiering delay); at most 20 s.
     /// </summary>
     /// <returns>Seconds spent and calls made.</returns>
     public static (double Seconds, int Calls) WarmUp(Action body, TimeSpan minimum)
@@ -117,7 +141,7 @@ public static class WalkTimer
             }
 
             TimeSpan total = Stopwatch.GetElapsedTime(start, now);
-            if (total >= minimum && calls >= 100 && Stopwatch.GetElapsedTime(lastChange, now) >= TimeSpan.FromMilliseconds(250))
+            if (total >= minimum && calls >= 100 && Stopwatch.GetElapsedTime(lastChange, now) >= QuietPeriod)
             {
                 return (total.TotalSeconds, calls);
             }
