@@ -55,8 +55,8 @@ internal static class BenchCompare
 
         Console.Out.WriteLine(string.Create(inv,
             $"{a.Runs} run(s) per side, each figure the median of {a.Repetitions} repetitions (sweeps {a.SweepRepetitions}); walks {a.Walks:N0} (2-D {a.Walks2d:N0}); pinned to CPU {a.Pin ?? "none"}; path {BenchVerb.PathName(a.Path)}"));
-        Console.Out.WriteLine($"| {"figure",-30} | {"C median",12} | {"ours median",12} | {"ratio",7} | {"bytes/op",8} |");
-        Console.Out.WriteLine($"|{new string('-', 32)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 9)}|{new string('-', 10)}|");
+        Console.Out.WriteLine($"| {"figure",-30} | {"C median",12} | {"ours median",12} | {"ratio",7} | {"bytes/op",8} | {"ours CPU",10} |");
+        Console.Out.WriteLine($"|{new string('-', 32)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 9)}|{new string('-', 10)}|{new string('-', 12)}|");
         foreach (string name in order)
         {
             List<JObject> o = ours[name];
@@ -75,7 +75,8 @@ internal static class BenchCompare
             }
 
             string oursText = (sweep ? ourMedian.ToString("F4", inv) : ourMedian.ToString("F1", inv)) + unit;
-            Console.Out.WriteLine($"| {name,-30} | {cText,12} | {oursText,12} | {ratio,7} | {bytes.ToString("F2", inv),8} |");
+            string cpuText = sweep ? "-" : Median(o.Select(x => (double)(x["cpu_ns_per_op"] ?? 0))).ToString("F1", inv) + " ns";
+            Console.Out.WriteLine($"| {name,-30} | {cText,12} | {oursText,12} | {ratio,7} | {bytes.ToString("F2", inv),8} | {cpuText,10} |");
         }
 
         return 0;

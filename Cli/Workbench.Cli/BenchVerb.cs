@@ -42,6 +42,11 @@ public sealed class BenchVerb : ICliVerb
             return BenchCompare.Run(parsed);
         }
 
+        if (parsed.Breakdown)
+        {
+            return RunBreakdown(parsed, Console.Out);
+        }
+
         try
         {
             return RunFigures(parsed, Console.Out);
@@ -240,6 +245,46 @@ public sealed class BenchVerb : ICliVerb
         return 0;
     }
 
+    /// <summary>
+    /// <c>--breakdown</c>: for each selected walk figure (default walk4_hot, walk4_256m, walk2d_4x4_hot), the walk
+    /// timed through smaller and smaller pieces of the model (<see cref="WalkBreakdown"/>), CPU ns per walk.
+    /// </summary>
+    private static int RunBreakdown(BenchArguments a, TextWriter output)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        IEnumerable<WalkFigure> figures = a.Only is null
+            ? new[] { "walk4_hot", "walk4_256m", "walk2d_4x4_hot" }.Select(n => WalkFigure.Find(n)!)
+            : WalkFigure.All.Where(f => a.Only.Contains(f.Name));
+        foreach (WalkFigure figure in figures)
+        {
+            WalkSet set = WalkSet.Build(figure);
+            if (set.Verify() is { } wrong)
+            {
+                Console.Error.WriteLine($"workbench bench: {figure.Name}: {wrong}");
+                return 1;
+            }
+
+            int ops = Math.Min(figure.IsTwoDimensional ? a.Walks2d : a.Walks, 1_000_000);
+            var breakdown = new WalkBreakdown(set, figure.Hot, ops);
+            output.WriteLine(string.Create(inv, $"{figure.Name}: CPU ns per walk, median of {a.Repetitions} repetitions of {ops:N0} walks"));
+            foreach (WalkComponent c in breakdown.Measure(a.Repetitions))
+            {
+                if (a.Json)
+                {
+                    output.WriteLine(new JObject { ["bench"] = figure.Name, ["component"] = c.Name, ["cpu_ns_per_op"] = Math.Round(c.Ns, 2), ["what"] = c.What }.ToString(Newtonsoft.Json.Formatting.None));
+                }
+                else
+                {
+                    output.WriteLine(string.Create(inv, $"  {c.Name,-18} {c.Ns,8:F1} ns  {c.What}"));
+                }
+
+                output.Flush();
+            }
+        }
+
+        return 0;
+    }
+
     internal static string PathName(WalkPath path) => path == WalkPath.Vcpu ? "vcpu.access" : "pagewalker.gva_to_gpa";
 }
 
@@ -299,6 +344,9 @@ internal sealed record BenchArguments
     /// <summary>CPU both sides are pinned to (taskset), or null for none.</summary>
     public string? Pin { get; init; } = "1";
 
+    /// <summary>Time the walk through smaller pieces of the model instead of the figures.</summary>
+    public bool Breakdown { get; init; }
+
     /// <summary>Print the model's methods the JIT compiled during each figure, with their tier (stderr).</summary>
     public bool JitLog { get; init; }
 
@@ -342,6 +390,9 @@ internal sealed record BenchArguments
                     return true;
                 case "--json":
                     result = result with { Json = true };
+                    break;
+                case "--breakdown":
+                    result = result with { Breakdown = true };
                     break;
                 case "--jit-log":
                     result = result with { JitLog = true };
@@ -442,7 +493,7 @@ internal sealed record BenchArguments
     public static void PrintUsage(TextWriter writer)
     {
         writer.WriteLine("usage: ./workbench bench [--json] [--only a,b,...] [--reps R] [--walks N] [--walks2d N] [--sweep-reps R]");
-        writer.WriteLine("                         [--path vcpu|walker|both] [--quick] [--no-sweep] [--jit-log]");
+        writer.WriteLine("                         [--path vcpu|walker|both] [--quick] [--no-sweep] [--jit-log] [--breakdown]");
         writer.WriteLine("       ./workbench bench --compare [--runs N] [--cwalk DIR] [--pin CPU|none] [same selection options]");
         writer.WriteLine("  The C reference's figures (../shared/perf/cwalk.c) on the model: same names, page sets, access mix and A/D state.");
         writer.WriteLine("  Walks: walk4 walk4_256m walk4_hot, walk5*, walkpae*, walk2d_4x4*, walk2d_5x5* (2-D: the vCPU in L2 over nested EPT);");
@@ -450,6 +501,8 @@ internal sealed record BenchArguments
         writer.WriteLine("  Each figure: medians of R repetitions after a warm-up that lasts until tiered JIT compilation is done;");
         writer.WriteLine("  bytes_per_op from GC.GetAllocatedBytesForCurrentThread. Defaults as cwalk: R=7, N=10,000,000, 2-D 2,000,000.");
         writer.WriteLine("  cpu_ns_per_op: process CPU time per walk (Environment.CpuUsage), less disturbed by other processes than wall time.");
+        writer.WriteLine("  --breakdown: where a walk's time goes (Vcpu.Access, GvaToGpa, GuestWalker direct, bare walk on model / flat memory,");
+        writer.WriteLine("  PermissionFault, EPT walks alone), CPU ns per walk; default figures walk4_hot walk4_256m walk2d_4x4_hot.");
         writer.WriteLine("  --jit-log: the model's methods compiled during each figure and their tier (tier1 = what the timing ran).");
         writer.WriteLine("  --path: Vcpu.Access (default, what users call), PageWalker.GvaToGpa alone, or both.");
         writer.WriteLine("  --compare: builds cwalk with make (into out/cwalk), runs it and this benchmark as separate processes pinned");

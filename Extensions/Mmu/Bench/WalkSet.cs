@@ -382,6 +382,9 @@ public sealed class WalkSet
 
     private static ulong HostPageOf(ulong tableGpa) => GuestTableHostBase + (tableGpa - L2TableGpaBase);
 
+    /// <summary>Where an L2 guest-table GPA of a 2-D set lives in L1 memory (identity for a 1-D set).</summary>
+    public ulong HostAddressOfL2(ulong tableGpa) => EptLevels == 0 ? tableGpa : HostPageOf(tableGpa & ~0xFFFUL) + (tableGpa & 0xFFF);
+
     private void BuildLevel(int level, ulong vaPrefix)
     {
         int k = _fan[level];
@@ -662,6 +665,14 @@ public sealed class WalkSequence
         }
 
         return sum;
+    }
+
+    /// <summary>Copies the per-walk inputs of <see cref="RunWalker"/> (address, PFERR bits, RFLAGS).</summary>
+    public void CopyInputs(Span<ulong> va, Span<ulong> pfec, Span<ulong> rflags)
+    {
+        _va.CopyTo(va);
+        _pfec.CopyTo(pfec);
+        _rflags.CopyTo(rflags);
     }
 
     internal void Set(int i, ulong va, WalkClass cls)
