@@ -188,10 +188,15 @@ public sealed class WalkBreakdown
         return sum;
     }
 
+    private ulong RunBareModel() => RunBare(new ModelMemory(_set.Vm.Memory));
+
+    private ulong RunBareFlat() => RunBare(new FlatMemory(_flat));
+
+    /// <summary>The walk stripped to its entry reads and address arithmetic (no checks), over a memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ulong RunBareModel()
+    private ulong RunBare<TMemory>(TMemory memory)
+        where TMemory : struct, IEntrySource
     {
-        GuestMemory memory = _set.Vm.Memory;
         ulong root = _set.Walker.Root;
         int levels = _set.Levels;
         ulong[] va = _va;
@@ -202,31 +207,7 @@ public sealed class WalkBreakdown
             ulong a = va[i];
             for (int level = levels; level >= 1; level--)
             {
-                memory.TryReadU64((pte & 0x000F_FFFF_FFFF_F000UL) + (((a >> (12 + (9 * (level - 1)))) & 511) * 8), out pte);
-            }
-
-            sum += pte;
-        }
-
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ulong RunBareFlat()
-    {
-        ulong[] flat = _flat;
-        ulong root = _set.Walker.Root;
-        int levels = _set.Levels;
-        ulong[] va = _va;
-        ulong sum = 0;
-        for (int i = 0; i < va.Length; i++)
-        {
-            ulong pte = root;
-            ulong a = va[i];
-            for (int level = levels; level >= 1; level--)
-            {
-                ulong gpa = (pte & 0x000F_FFFF_FFFF_F000UL) + (((a >> (12 + (9 * (level - 1)))) & 511) * 8);
-                pte = gpa < (ulong)flat.Length * 8 ? flat[gpa >> 3] : 0;
+                pte = memory.Read((pte & 0x000F_FFFF_FFFF_F000UL) + (((a >> (12 + (9 * (level - 1)))) & 511) * 8));
             }
 
             sum += pte;
@@ -260,5 +241,29 @@ public sealed class WalkBreakdown
         }
 
         return sum;
+    }
+
+    /// <summary>Where a bare walk reads its entries.</summary>
+    private interface IEntrySource
+    {
+        ulong Read(ulong gpa);
+    }
+
+    /// <summary>The model's guest memory (directory → region → page).</summary>
+    private readonly struct ModelMemory(GuestMemory memory) : IEntrySource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong Read(ulong gpa)
+        {
+            memory.TryReadU64(gpa, out ulong value);
+            return value;
+        }
+    }
+
+    /// <summary>A flat copy of it (one bounds check and one add, like a memslot's host mapping).</summary>
+    private readonly struct FlatMemory(ulong[] flat) : IEntrySource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong Read(ulong gpa) => gpa < (ulong)flat.Length * 8 ? flat[gpa >> 3] : 0;
     }
 }
