@@ -8,8 +8,12 @@ namespace Workbench.Benchmarks;
 /// mix and A/D state as <c>./workbench bench</c> (<see cref="WalkSet"/>), one walk per operation through
 /// <c>Vcpu.Access</c> (<see cref="Path"/> = Vcpu) or <c>PageWalker.GvaToGpa</c> alone (Walker). The memory
 /// diagnoser must report 0 B per walk. Disassembly: add <c>--disasm</c>.
+/// Use the default job: <c>--job short</c> (3 warm-up iterations) measured tier-0 code for some cases here
+/// (2-D walks at 3-6 µs instead of ~0.6 µs), because tier-1 promotion waits for the tiering delay
+/// (docs/benchmarks.md); <see cref="MinWarmupCountAttribute"/> keeps the default job's warm-up long enough.
 /// </summary>
 [MemoryDiagnoser]
+[MinWarmupCount(10)]
 public class WalkBenchmarks
 {
     private const int WalksPerInvoke = 65_536;
