@@ -1,30 +1,48 @@
 using BenchmarkDotNet.Attributes;
-using Workbench.Mmu.Sweeps;
-using Workbench.Mmu.Paging;
+using Workbench.Mmu.Bench;
 
 namespace Workbench.Benchmarks;
 
 /// <summary>
-/// One guest walk through <c>Vcpu.Access</c> per operation, for 4-level, 5-level and PAE paging, over the
-/// shuffled 4096-page workload of <see cref="WalkWorkload"/> (A bits already set: no A/D writes while timed).
-/// The memory diagnoser should report 0 B allocated per walk.
+/// The C reference's walk figures (<c>../shared/perf/cwalk.c</c>) under BenchmarkDotNet: the same page sets, access
+/// mix and A/D state as <c>./workbench bench</c> (<see cref="WalkSet"/>), one walk per operation through
+/// <c>Vcpu.Access</c> (<see cref="Path"/> = Vcpu) or <c>PageWalker.GvaToGpa</c> alone (Walker). The memory
+/// diagnoser must report 0 B per walk. Disassembly: add <c>--disasm</c>.
+/// Use the default job: <c>--job short</c> (3 warm-up iterations) measured tier-0 code for some cases here
+/// (2-D walks at 3-6 µs instead of ~0.6 µs), because tier-1 promotion waits for the tiering delay
+/// (docs/benchmarks.md); <see cref="MinWarmupCountAttribute"/> keeps the default job's warm-up long enough.
 /// </summary>
 [MemoryDiagnoser]
+[MinWarmupCount(10)]
 public class WalkBenchmarks
 {
-    private const int WalksPerInvoke = 4096;
+    private const int WalksPerInvoke = 65_536;
 
-    private WalkWorkload _workload = null!;
+    private WalkSequence _sequence = null!;
 
-    /// <summary>The paging mode walked.</summary>
-    [Params(PagingMode.Long4, PagingMode.Long5, PagingMode.Pae)]
-    public PagingMode Mode { get; set; }
+    /// <summary>The cwalk figure.</summary>
+    [Params("walk4_256m", "walk4_hot", "walk5_256m", "walkpae_256m", "walk2d_4x4_256m", "walk2d_5x5_256m")]
+    public string Figure { get; set; } = "walk4_256m";
 
-    /// <summary>Builds the page tables and warms the A bits.</summary>
+    /// <summary>Entry point.</summary>
+    [Params(WalkPath.Vcpu, WalkPath.Walker)]
+    public WalkPath Path { get; set; }
+
+    /// <summary>Builds the set, walks every page once (A/D set), draws the sequence.</summary>
     [GlobalSetup]
-    public void Setup() => _workload = WalkWorkload.Create(Mode);
+    public void Setup()
+    {
+        WalkFigure figure = WalkFigure.Find(Figure) ?? throw new ArgumentException(Figure);
+        WalkSet set = WalkSet.Build(figure);
+        if (set.Verify() is { } wrong)
+        {
+            throw new InvalidOperationException(wrong);
+        }
 
-    /// <summary>4096 walks (one per mapped page); BenchmarkDotNet divides by <c>OperationsPerInvoke</c>.</summary>
+        _sequence = set.Sequence(figure.Hot, WalksPerInvoke);
+    }
+
+    /// <summary>65,536 walks; BenchmarkDotNet divides by <c>OperationsPerInvoke</c>.</summary>
     [Benchmark(OperationsPerInvoke = WalksPerInvoke)]
-    public ulong Walk() => _workload.Walk(WalksPerInvoke);
+    public ulong Walk() => WalkTimer.Run(_sequence, Path, 0, WalksPerInvoke);
 }
