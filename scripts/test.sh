@@ -5,7 +5,8 @@
 #   3. model and kernel unit tests (xunit)
 #   4. the whole access.c sweep (no PKU, PKU, 5-level) through the real walker   ./workbench sweep access
 #   5. Jupyter protocol tests against the installed kernelspec      (python: jupyter_kernel_test + own)
-#   6. every notebook executed by nbclient, HTML reports opened in headless Chromium
+#   6. every notebook executed by nbclient on our kernel and on .NET Interactive's, HTML reports opened in headless
+#      Chromium
 # and closes with one line "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -75,7 +76,7 @@ run_sweep "no PKU, MAXPHYADDR 46" --maxphyaddr 46
 run_sweep "no PKU, MAXPHYADDR 52" --maxphyaddr 52
 run_sweep "PKU, 4- and 5-level" --pku --la57
 
-echo "== Jupyter protocol tests (kernelspec mmu-workbench)"
+echo "== Jupyter protocol tests (kernelspec mmu-workbench; the MMU extension in .NET Interactive)"
 if [ -d Kernel/Workbench.Kernel.Tests/python ]; then
     "$PY" -m unittest discover -s Kernel/Workbench.Kernel.Tests/python -p 'test_*.py' > "$LOGS/python.log" 2>&1
     rc=$?
@@ -92,22 +93,30 @@ if [ -d Kernel/Workbench.Kernel.Tests/python ]; then
     record "Jupyter protocol tests" $((ran - bad - skipped)) "$bad"
 fi
 
-echo "== notebooks (nbclient on the real kernel) + HTML reports in headless Chromium"
-if "$ROOT/workbench" notebooks --out "$OUT/reports" > "$LOGS/notebooks.log" 2>&1; then
-    cat "$LOGS/notebooks.log" | tail -n 20
-    nb_ok=$(find "$OUT/reports" -name '*.html' | wc -l)
-    record "notebooks executed" "$nb_ok" 0
-else
-    tail -n 60 "$LOGS/notebooks.log"; record "notebooks executed" 0 1
-fi
-for html in "$OUT"/reports/*.html; do
-    [ -f "$html" ] || continue
-    if "$PY" "$ROOT/scripts/check_report.py" "$html" >> "$LOGS/chromium.log" 2>&1; then
-        record "charts drawn in $(basename "$html")" 1 0
+# Every notebook on both hosts: our kernel (reports in out/reports) and .NET Interactive's (the tool is installed into
+# out/dotnet-interactive when missing; reports in out/reports/dotnet-interactive). Both load the MMU extension from
+# the local feed out/nuget, which the notebooks verb packs when it is missing or stale.
+run_notebooks() { # label reports-dir args...
+    local label="$1" reports="$2"; shift 2
+    local log="$LOGS/notebooks-${label// /-}.log"
+    echo "== notebooks on $label (nbclient) + HTML reports in headless Chromium"
+    if "$ROOT/workbench" notebooks --out "$reports" "$@" > "$log" 2>&1; then
+        tail -n 20 "$log"
+        record "notebooks executed on $label" "$(find "$reports" -maxdepth 1 -name '*.html' | wc -l)" 0
     else
-        tail -n 10 "$LOGS/chromium.log"; record "charts drawn in $(basename "$html")" 0 1
+        tail -n 60 "$log"; record "notebooks executed on $label" 0 1
     fi
-done
+    for html in "$reports"/*.html; do
+        [ -f "$html" ] || continue
+        if "$PY" "$ROOT/scripts/check_report.py" "$html" >> "$LOGS/chromium.log" 2>&1; then
+            record "charts drawn in $label/$(basename "$html")" 1 0
+        else
+            tail -n 10 "$LOGS/chromium.log"; record "charts drawn in $label/$(basename "$html")" 0 1
+        fi
+    done
+}
+run_notebooks "mmu-workbench" "$OUT/reports"
+run_notebooks "dotnet-interactive" "$OUT/reports/dotnet-interactive" --kernel dotnet-interactive
 
 echo
 [ "${#failures[@]}" -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"

@@ -16,16 +16,20 @@ public static class KernelInstall
     public const string DisplayName = "C# (MMU Workbench)";
 
     /// <summary>The extension assembly loaded at start-up when present next to the CLI.</summary>
-    public const string MmuExtensionFileName = "Workbench.Mmu.Notebook.dll";
+    public const string MmuExtensionFileName = "Workbench.Mmu.Notebook.Workbench.dll";
 
     /// <summary>Runs <c>kernel install [--user|--prefix DIR|--jupyter-path DIR]</c>.</summary>
     public static int Run(string[] args)
     {
         string? destination = null;
+        var kernel = KernelName;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
+                case "--kernel" when i + 1 < args.Length && args[i + 1] is KernelName or "dotnet-interactive":
+                    kernel = args[++i];
+                    break;
                 case "--user":
                     destination = Path.Combine(UserDataDirectory(), "kernels");
                     break;
@@ -46,6 +50,11 @@ public static class KernelInstall
         }
 
         destination ??= Path.Combine(UserDataDirectory(), "kernels");
+        if (kernel != KernelName)
+        {
+            return InstallDotNetInteractive(destination);
+        }
+
         var argv = LauncherArguments();
         if (argv is null)
         {
@@ -61,9 +70,30 @@ public static class KernelInstall
         return 0;
     }
 
+    private static int InstallDotNetInteractive(string kernelsDirectory)
+    {
+        var root = NotebooksVerb.FindRepositoryRoot();
+        if (root is null)
+        {
+            Console.Error.WriteLine("kernel install: --kernel dotnet-interactive installs the tool into the repository's out/, but no repository was found.");
+            return 2;
+        }
+
+        if (!DotNetInteractiveHost.EnsureInstalled(root, Console.Out, Console.Error))
+        {
+            return 1;
+        }
+
+        Console.WriteLine($"kernel install: wrote {DotNetInteractiveHost.WriteKernelSpec(root, kernelsDirectory)}");
+        return 0;
+    }
+
     /// <summary>The usage text of the install sub-verb.</summary>
     public const string Usage =
-        "usage: ./workbench kernel install [--user | --prefix DIR | --jupyter-path DIR]\n" +
+        "usage: ./workbench kernel install [--kernel mmu-workbench|dotnet-interactive] [--user | --prefix DIR | --jupyter-path DIR]\n" +
+        "  --kernel NAME        mmu-workbench (ours, the default) or dotnet-interactive: .NET Interactive's kernel\n" +
+        "                       (tool Microsoft.dotnet-interactive 1.0.712001, installed into out/dotnet-interactive if\n" +
+        "                       missing; spec 'dotnet-interactive-csharp', HTTP on loopback only)\n" +
         "  --user               ~/.local/share/jupyter/kernels/mmu-workbench (the default)\n" +
         "  --prefix DIR         DIR/share/jupyter/kernels/mmu-workbench (e.g. a virtualenv)\n" +
         "  --jupyter-path DIR   DIR/kernels/mmu-workbench (use DIR in JUPYTER_PATH, handy for tests)";

@@ -362,9 +362,26 @@ public partial class Kernel
             await InvokeDirectiveAsync(context, line).ConfigureAwait(false);
         }
 
-        if (!context.HasFailed && !string.IsNullOrWhiteSpace(cell.Code))
+        if (context.HasFailed)
         {
-            await RunCSharpAsync(context, cell.Code).ConfigureAwait(false);
+            return;
+        }
+
+        string code = cell.Code;
+        PackageLines packages = PackageLines.Extract(code);
+        if (!packages.IsEmpty)
+        {
+            if (!await RestorePackagesAsync(context, packages).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            code = packages.Code;
+        }
+
+        if (!context.HasFailed && !string.IsNullOrWhiteSpace(code))
+        {
+            await RunCSharpAsync(context, code).ConfigureAwait(false);
         }
     }
 
