@@ -533,7 +533,8 @@ public partial class Kernel
         SyntaxNode root = tree.GetRoot(cancellationToken);
         if (InterruptRewriter.NeedsRewrite(root))
         {
-            string instrumentedCode = _rewriter.Visit(root).ToFullString();
+            // The semantic model of the cell as written tells delegates from expression trees for its lambdas.
+            string instrumentedCode = _rewriter.Rewrite(root, compilation.GetSemanticModel(tree)).ToFullString();
             Script<object> instrumented = previous.Script.ContinueWith(instrumentedCode, options);
             errors = Errors(instrumented.Compile(cancellationToken));
             if (errors.IsEmpty)
