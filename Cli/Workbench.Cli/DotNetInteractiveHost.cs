@@ -18,6 +18,9 @@ public static class DotNetInteractiveHost
     /// <summary>The kernelspec name notebooks are executed with.</summary>
     public const string KernelName = "dotnet-interactive-csharp";
 
+    /// <summary>The name shown in kernel pickers.</summary>
+    public const string DisplayName = ".NET (C#) — .NET Interactive " + ToolVersion;
+
     /// <summary>The tool package.</summary>
     public const string ToolPackage = "Microsoft.dotnet-interactive";
 
@@ -71,7 +74,7 @@ public static class DotNetInteractiveHost
         return new JObject
         {
             ["argv"] = new JArray(Path.GetFullPath(toolPath), "jupyter", "--default-kernel", "csharp", "--http-local-only", "{connection_file}"),
-            ["display_name"] = ".NET (C#) — .NET Interactive " + ToolVersion,
+            ["display_name"] = DisplayName,
             ["language"] = "C#",
             ["env"] = new JObject
             {

@@ -46,21 +46,35 @@ internal sealed class NotebooksRunner
         File.Delete(executedPath);
         File.Delete(htmlPath);
 
-        var cells = NotebooksReport.CountCodeCells(notebook);
         var seconds = ((int)_cellTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 
-        // The prepared copy sits next to the notebook (dot file, ignored by SelectNotebooks), so the kernel's working
-        // directory and every relative path in the notebook stay what they are for the original.
+        // A .dib is executed as the .ipynb .NET Interactive's document library makes of it; .NET Interactive needs
+        // absolute #i folders. The prepared copy sits next to the notebook (dot file, ignored by SelectNotebooks), so
+        // the kernel's working directory and every relative path in the notebook stay what they are for the original.
         var source = notebook;
-        if (_absoluteNugetSources)
+        var isDib = notebook.EndsWith(".dib", StringComparison.OrdinalIgnoreCase);
+        if (isDib || _absoluteNugetSources)
         {
-            source = Path.Combine(Path.GetDirectoryName(notebook)!, "." + stem + "." + _kernelSpec + ".ipynb");
-            File.WriteAllText(source, NotebookSources.WithAbsoluteNugetSources(File.ReadAllText(notebook), Path.GetDirectoryName(notebook)!));
+            var directory = Path.GetDirectoryName(notebook)!;
+            string json;
+            try
+            {
+                json = isDib
+                    ? NotebookDocuments.DibToIpynb(File.ReadAllText(notebook), _kernelSpec, _kernelSpec)
+                    : File.ReadAllText(notebook);
+            }
+            catch (Exception problem) when (problem is not OutOfMemoryException)
+            {
+                return NotebooksOutcome.Broken(0, TimeSpan.Zero, $"cannot read {Path.GetFileName(notebook)}", "    " + problem.Message + "\n");
+            }
+
+            source = Path.Combine(directory, "." + stem + "." + _kernelSpec + ".ipynb");
+            File.WriteAllText(source, _absoluteNugetSources ? NotebookSources.WithAbsoluteNugetSources(json, directory) : json);
         }
 
         try
         {
-            return Execute(source, stem, targetDirectory, executedPath, htmlPath, cells, seconds);
+            return Execute(source, stem, targetDirectory, executedPath, htmlPath, NotebooksReport.CountCodeCells(source), seconds);
         }
         finally
         {

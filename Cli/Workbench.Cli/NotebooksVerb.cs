@@ -21,12 +21,13 @@ public sealed class NotebooksVerb : ICliVerb
 
     private const string Usage =
         "usage: ./workbench notebooks [--kernel mmu-workbench|dotnet-interactive] [--only NAME]... [--out DIR] [--timeout SECONDS] [--check]\n"
-        + "  Executes every notebooks/**/*.ipynb on a kernel (Debian's nbclient) and writes NAME.ipynb (executed)\n"
+        + "  Executes every notebooks/**/*.ipynb and *.dib (Polyglot Notebooks, converted with .NET Interactive's\n"
+        + "  document library) on a kernel (Debian's nbclient) and writes NAME.ipynb (executed)\n"
         + "  and NAME.html (report) to DIR (default out/reports, or out/reports/dotnet-interactive).\n"
         + "  --kernel K       mmu-workbench (ours, the default) or dotnet-interactive (.NET Interactive "
         + DotNetInteractiveHost.ToolVersion + ",\n"
         + "                   installed into out/dotnet-interactive if missing; HTTP on loopback only)\n"
-        + "  --only NAME      run only this notebook (file name, with or without .ipynb); repeatable\n"
+        + "  --only NAME      run only this notebook (file name, with or without .ipynb/.dib); repeatable\n"
         + "  --out DIR        where executed notebooks and reports go\n"
         + "  --timeout S      per-cell time limit in seconds (default 120)\n"
         + "  --check          afterwards, open each report in headless Chromium and check every chart is drawn\n"
@@ -105,7 +106,7 @@ public sealed class NotebooksVerb : ICliVerb
 
         if (selected.Count == 0)
         {
-            Console.Error.WriteLine($"notebooks: no .ipynb files under {notebooksDirectory}.");
+            Console.Error.WriteLine($"notebooks: no .ipynb or .dib files under {notebooksDirectory}.");
             return 2;
         }
 
@@ -187,7 +188,8 @@ public sealed class NotebooksVerb : ICliVerb
             return new List<string>();
         }
 
-        var all = Directory.EnumerateFiles(directory, "*.ipynb", SearchOption.AllDirectories)
+        var all = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(NotebookDocuments.IsNotebook)
             .Where(path => !path.Contains(Path.DirectorySeparatorChar + ".ipynb_checkpoints" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             // Dot files are the runner's own prepared copies (see NotebooksRunner), never notebooks of their own.
             .Where(path => !Path.GetFileName(path).StartsWith('.'))
@@ -201,9 +203,10 @@ public sealed class NotebooksVerb : ICliVerb
         var selected = new List<string>();
         foreach (var name in only)
         {
-            var wanted = name.EndsWith(".ipynb", StringComparison.Ordinal) ? name : name + ".ipynb";
-            var matches = all.Where(path => Path.GetFileName(path) == Path.GetFileName(wanted)
-                || Path.GetRelativePath(directory, path) == wanted).ToList();
+            var matches = all.Where(path => Path.GetFileName(path) == Path.GetFileName(name)
+                || Path.GetFileNameWithoutExtension(path) == Path.GetFileName(name)
+                || Path.GetRelativePath(directory, path) == name
+                || Path.ChangeExtension(Path.GetRelativePath(directory, path), null) == name).ToList();
             if (matches.Count == 0)
             {
                 unknown.Add(name);
