@@ -1,3 +1,5 @@
+using System.CommandLine;
+
 namespace Workbench.Cli;
 
 /// <summary>
@@ -10,12 +12,6 @@ public sealed class BenchHostsVerb : ICliVerb
     private const string Script = "Kernel/Workbench.Kernel.Tests/python/bench_hosts.py";
     private const string Report = "docs/notebook-hosts-benchmark.md";
 
-    private const string Usage =
-        "usage: ./workbench bench-hosts [--starts N] [--cells N] [--out FILE]\n"
-        + "  Starts each kernel (ours with the MMU extension, .NET Interactive " + DotNetInteractiveHost.ToolVersion + ") N times (default 3)\n"
-        + "  as Jupyter does, then runs trivial cells (default 200); reports ready, first result, round trip and RSS\n"
-        + "  as a markdown table in FILE (default " + Report + "). Exit 1 when ours is not ahead on every figure.";
-
     /// <inheritdoc/>
     public string Name => "bench-hosts";
 
@@ -25,6 +21,22 @@ public sealed class BenchHostsVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
+        var starts = CliCommand.PositiveInt("--starts", "Fresh kernels started per host (medians).", 3);
+        var cells = CliCommand.PositiveInt("--cells", "Trivial cells run before RSS is read.", 200);
+        var outOption = new Option<string?>("--out") { Description = "The markdown file to write (default " + Report + ")." };
+        var command = new Command(Name,
+            "Starts each kernel (ours with the MMU extension, .NET Interactive " + DotNetInteractiveHost.ToolVersion + ") as Jupyter "
+            + "does, then runs trivial cells; reports ready, first result, round trip and RSS as a markdown table. "
+            + "Exit 1 when ours is not ahead on every figure.")
+        {
+            starts, cells, outOption,
+        };
+        command.SetAction(parsed => Measure(parsed.GetValue(starts), parsed.GetValue(cells), parsed.GetValue(outOption)));
+        return CliCommand.Invoke(command, args);
+    }
+
+    private static int Measure(int starts, int cells, string? outFile)
+    {
         var root = NotebooksVerb.FindRepositoryRoot();
         if (root is null)
         {
@@ -32,31 +44,14 @@ public sealed class BenchHostsVerb : ICliVerb
             return 2;
         }
 
-        var forwarded = new List<string> { Path.Combine(root, Script) };
-        var report = Path.Combine(root, Report);
-        for (var i = 0; i < args.Length; i++)
+        var report = outFile is null ? Path.Combine(root, Report) : Path.GetFullPath(outFile);
+        var forwarded = new List<string>
         {
-            switch (args[i])
-            {
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                case "--starts" or "--cells" when i + 1 < args.Length && int.TryParse(args[i + 1], out var count) && count > 0:
-                    forwarded.Add(args[i]);
-                    forwarded.Add(args[++i]);
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    report = Path.GetFullPath(args[++i]);
-                    break;
-                default:
-                    Console.Error.WriteLine($"bench-hosts: unexpected argument '{args[i]}' (--starts and --cells want a positive number).");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
-            }
-        }
-
-        forwarded.Add("--markdown");
-        forwarded.Add(report);
+            Path.Combine(root, Script),
+            "--starts", starts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--cells", cells.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--markdown", report,
+        };
         var python = Environment.GetEnvironmentVariable("WORKBENCH_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
         var result = NotebooksProcess.Run(
             python,

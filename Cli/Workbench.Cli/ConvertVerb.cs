@@ -1,14 +1,10 @@
+using System.CommandLine;
+
 namespace Workbench.Cli;
 
 /// <summary><c>./workbench convert IN OUT</c>: converts a notebook between <c>.dib</c> (Polyglot Notebooks) and <c>.ipynb</c>.</summary>
 public sealed class ConvertVerb : ICliVerb
 {
-    private const string Usage =
-        "usage: ./workbench convert IN.dib OUT.ipynb | IN.ipynb OUT.dib [--kernel mmu-workbench|dotnet-interactive]\n"
-        + "  Converts with .NET Interactive's document library: cells, their kernel (#!csharp, #!markdown, ...) and text\n"
-        + "  are kept; outputs are not (a .dib has none). --kernel sets the kernelspec of a written .ipynb\n"
-        + "  (default mmu-workbench).";
-
     /// <inheritdoc/>
     public string Name => "convert";
 
@@ -18,39 +14,26 @@ public sealed class ConvertVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        var files = new List<string>();
-        var kernel = NotebooksVerb.KernelName;
-        for (var i = 0; i < args.Length; i++)
+        var inputArgument = new Argument<string>("input") { Description = "The notebook to read (.dib or .ipynb)." };
+        var outputArgument = new Argument<string>("output") { Description = "The notebook to write (.ipynb or .dib)." };
+        var kernelOption = new Option<string>("--kernel")
         {
-            switch (args[i])
-            {
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                case "--kernel" when i + 1 < args.Length && args[i + 1] is NotebooksVerb.KernelName or NotebooksVerb.DotNetInteractiveKernel:
-                    kernel = args[++i];
-                    break;
-                default:
-                    if (args[i].StartsWith('-'))
-                    {
-                        Console.Error.WriteLine($"convert: unexpected option '{args[i]}'.");
-                        Console.Error.WriteLine(Usage);
-                        return 2;
-                    }
-
-                    files.Add(args[i]);
-                    break;
-            }
-        }
-
-        if (files.Count != 2)
+            Description = "The kernelspec of a written .ipynb.",
+            DefaultValueFactory = _ => NotebooksVerb.KernelName,
+        };
+        kernelOption.AcceptOnlyFromAmong(NotebooksVerb.KernelName, NotebooksVerb.DotNetInteractiveKernel);
+        var command = new Command(Name,
+            "Converts a notebook between .dib (Polyglot Notebooks) and .ipynb with .NET Interactive's document library: "
+            + "cells, their kernel (#!csharp, #!markdown, ...) and text are kept; outputs are not (a .dib has none).")
         {
-            Console.Error.WriteLine($"convert: expected an input and an output file, got {files.Count} file argument(s).");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
+            inputArgument, outputArgument, kernelOption,
+        };
+        command.SetAction(parsed => Convert(parsed.GetValue(inputArgument)!, parsed.GetValue(outputArgument)!, parsed.GetValue(kernelOption)!));
+        return CliCommand.Invoke(command, args);
+    }
 
-        string input = files[0], output = files[1];
+    private static int Convert(string input, string output, string kernel)
+    {
         bool dibToIpynb = HasExtension(input, ".dib") && HasExtension(output, ".ipynb");
         bool ipynbToDib = HasExtension(input, ".ipynb") && HasExtension(output, ".dib");
         if (!dibToIpynb && !ipynbToDib)

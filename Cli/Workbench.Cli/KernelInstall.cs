@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -18,38 +19,46 @@ public static class KernelInstall
     /// <summary>The extension assembly loaded at start-up when present next to the CLI.</summary>
     public const string MmuExtensionFileName = "Workbench.Mmu.Notebook.Workbench.dll";
 
-    /// <summary>Runs <c>kernel install [--user|--prefix DIR|--jupyter-path DIR]</c>.</summary>
-    public static int Run(string[] args)
+    /// <summary>The <c>kernel install</c> command.</summary>
+    public static Command CreateCommand()
     {
-        string? destination = null;
-        var kernel = KernelName;
-        for (var i = 0; i < args.Length; i++)
+        var kernelOption = new Option<string>("--kernel")
         {
-            switch (args[i])
+            Description = "mmu-workbench (ours) or dotnet-interactive: .NET Interactive's kernel (tool Microsoft.dotnet-interactive "
+                + DotNetInteractiveHost.ToolVersion + ", installed into out/dotnet-interactive if missing; spec '"
+                + DotNetInteractiveHost.KernelName + "', HTTP on loopback only).",
+            DefaultValueFactory = _ => KernelName,
+        };
+        kernelOption.AcceptOnlyFromAmong(KernelName, NotebooksVerb.DotNetInteractiveKernel);
+        var userOption = new Option<bool>("--user") { Description = "~/.local/share/jupyter/kernels/NAME (the default)." };
+        var prefixOption = new Option<string?>("--prefix") { Description = "DIR/share/jupyter/kernels/NAME (e.g. a virtualenv)." };
+        var jupyterPathOption = new Option<string?>("--jupyter-path") { Description = "DIR/kernels/NAME (use DIR in JUPYTER_PATH, handy for tests)." };
+        var install = new Command("install", "Write a kernelspec (\"" + DisplayName + "\" pointing at this build, or .NET Interactive's).")
+        {
+            kernelOption, userOption, prefixOption, jupyterPathOption,
+        };
+        install.Validators.Add(result =>
+        {
+            // Presence, not values: a value may itself be in error (e.g. --prefix without a folder), reported on its own.
+            int chosen = new Option[] { userOption, prefixOption, jupyterPathOption }.Count(option => result.GetResult(option) is not null);
+            if (chosen > 1)
             {
-                case "--kernel" when i + 1 < args.Length && args[i + 1] is KernelName or "dotnet-interactive":
-                    kernel = args[++i];
-                    break;
-                case "--user":
-                    destination = Path.Combine(UserDataDirectory(), "kernels");
-                    break;
-                case "--prefix" when i + 1 < args.Length:
-                    destination = Path.Combine(Path.GetFullPath(args[++i]), "share", "jupyter", "kernels");
-                    break;
-                case "--jupyter-path" when i + 1 < args.Length:
-                    destination = Path.Combine(Path.GetFullPath(args[++i]), "kernels");
-                    break;
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                default:
-                    Console.Error.WriteLine($"kernel install: unexpected argument '{args[i]}'.");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
+                result.AddError("choose one of --user, --prefix and --jupyter-path.");
             }
-        }
+        });
+        install.SetAction(parsed =>
+        {
+            var destination = parsed.GetValue(prefixOption) is { } prefix ? Path.Combine(Path.GetFullPath(prefix), "share", "jupyter", "kernels")
+                : parsed.GetValue(jupyterPathOption) is { } jupyterPath ? Path.Combine(Path.GetFullPath(jupyterPath), "kernels")
+                : Path.Combine(UserDataDirectory(), "kernels");
+            return Install(parsed.GetValue(kernelOption)!, destination);
+        });
+        return install;
+    }
 
-        destination ??= Path.Combine(UserDataDirectory(), "kernels");
+    /// <summary>Writes the kernelspec of <paramref name="kernel"/> into <paramref name="destination"/> (a kernels folder).</summary>
+    public static int Install(string kernel, string destination)
+    {
         if (kernel != KernelName)
         {
             return InstallDotNetInteractive(destination);
@@ -87,16 +96,6 @@ public static class KernelInstall
         Console.WriteLine($"kernel install: wrote {DotNetInteractiveHost.WriteKernelSpec(root, kernelsDirectory)}");
         return 0;
     }
-
-    /// <summary>The usage text of the install sub-verb.</summary>
-    public const string Usage =
-        "usage: ./workbench kernel install [--kernel mmu-workbench|dotnet-interactive] [--user | --prefix DIR | --jupyter-path DIR]\n" +
-        "  --kernel NAME        mmu-workbench (ours, the default) or dotnet-interactive: .NET Interactive's kernel\n" +
-        "                       (tool Microsoft.dotnet-interactive 1.0.712001, installed into out/dotnet-interactive if\n" +
-        "                       missing; spec 'dotnet-interactive-csharp', HTTP on loopback only)\n" +
-        "  --user               ~/.local/share/jupyter/kernels/mmu-workbench (the default)\n" +
-        "  --prefix DIR         DIR/share/jupyter/kernels/mmu-workbench (e.g. a virtualenv)\n" +
-        "  --jupyter-path DIR   DIR/kernels/mmu-workbench (use DIR in JUPYTER_PATH, handy for tests)";
 
     /// <summary>The kernel.json content for a launcher command line.</summary>
     public static JObject CreateKernelSpec(IReadOnlyList<string> launcher)

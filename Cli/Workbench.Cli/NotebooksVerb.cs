@@ -1,5 +1,5 @@
+using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Workbench.Cli;
 
@@ -19,23 +19,6 @@ public sealed class NotebooksVerb : ICliVerb
     /// <summary>The <c>--kernel</c> value for .NET Interactive.</summary>
     public const string DotNetInteractiveKernel = "dotnet-interactive";
 
-    private const string Usage =
-        "usage: ./workbench notebooks [--kernel mmu-workbench|dotnet-interactive] [--only NAME]... [--out DIR] [--timeout SECONDS] [--check]\n"
-        + "  Executes every notebooks/**/*.ipynb and *.dib (Polyglot Notebooks, converted with .NET Interactive's\n"
-        + "  document library) on a kernel (Debian's nbclient) and writes NAME.ipynb (executed)\n"
-        + "  and NAME.html (report) to DIR (default out/reports, or out/reports/dotnet-interactive).\n"
-        + "  --kernel K       mmu-workbench (ours, the default) or dotnet-interactive (.NET Interactive "
-        + DotNetInteractiveHost.ToolVersion + ",\n"
-        + "                   installed into out/dotnet-interactive if missing; HTTP on loopback only)\n"
-        + "  --only NAME      run only this notebook (file name, with or without .ipynb/.dib); repeatable\n"
-        + "  --out DIR        where executed notebooks and reports go\n"
-        + "  --timeout S      per-cell time limit in seconds (default 120)\n"
-        + "  --check          afterwards, open each report in headless Chromium and check every chart is drawn\n"
-        + "  --embed-plotly every|first\n"
-        + "                   plotly.js (4.8 MB) in every chart output (each output draws on its own)\n"
-        + "                   or only in a notebook's first chart (default: reports draw in page order, files stay small)\n"
-        + "  Environment: WORKBENCH_PYTHON (default /usr/bin/python3: the python3 on PATH may lack Jupyter).";
-
     /// <inheritdoc/>
     public string Name => "notebooks";
 
@@ -45,50 +28,44 @@ public sealed class NotebooksVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        var only = new List<string>();
-        string? outArgument = null;
-        var cellTimeout = 120;
-        var check = false;
-        // Reports are read top to bottom, so one embedded copy of plotly.js serves every chart of a notebook.
-        var embed = "first";
-        var kernel = KernelName;
-        for (var i = 0; i < args.Length; i++)
+        var kernelOption = new Option<string>("--kernel")
         {
-            switch (args[i])
-            {
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                case "--only" when i + 1 < args.Length:
-                    only.Add(args[++i]);
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    outArgument = args[++i];
-                    break;
-                case "--timeout" when i + 1 < args.Length:
-                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out cellTimeout) || cellTimeout <= 0)
-                    {
-                        Console.Error.WriteLine($"notebooks: --timeout wants a positive number of seconds, not '{args[i]}'.");
-                        return 2;
-                    }
+            Description = "mmu-workbench (ours) or dotnet-interactive (.NET Interactive " + DotNetInteractiveHost.ToolVersion
+                + ", installed into out/dotnet-interactive if missing; HTTP on loopback only).",
+            DefaultValueFactory = _ => KernelName,
+        };
+        kernelOption.AcceptOnlyFromAmong(KernelName, DotNetInteractiveKernel);
+        var onlyOption = new Option<string[]>("--only") { Description = "Run only this notebook (file name, with or without .ipynb/.dib); repeatable." };
+        var outOption = new Option<string?>("--out") { Description = "Where executed notebooks and reports go (default out/reports, or out/reports/dotnet-interactive)." };
+        var timeoutOption = CliCommand.PositiveInt("--timeout", "Per-cell time limit in seconds.", 120);
+        var checkOption = new Option<bool>("--check") { Description = "Afterwards, open each report in headless Chromium and check every chart is drawn." };
+        var embedOption = new Option<string>("--embed-plotly")
+        {
+            Description = "plotly.js (4.8 MB) in every chart output (each draws on its own) or only in a notebook's first chart "
+                + "(reports draw in page order, files stay small).",
+            // Reports are read top to bottom, so one embedded copy of plotly.js serves every chart of a notebook.
+            DefaultValueFactory = _ => "first",
+        };
+        embedOption.AcceptOnlyFromAmong("every", "first");
+        var command = new Command(Name,
+            "Executes every notebooks/**/*.ipynb and *.dib (Polyglot Notebooks, converted with .NET Interactive's document "
+            + "library) on a kernel (Debian's nbclient) and writes NAME.ipynb (executed) and NAME.html (report). "
+            + "Environment: WORKBENCH_PYTHON (default /usr/bin/python3: the python3 on PATH may lack Jupyter).")
+        {
+            kernelOption, onlyOption, outOption, timeoutOption, checkOption, embedOption,
+        };
+        command.SetAction(parsed => Execute(
+            parsed.GetValue(kernelOption)!,
+            (parsed.GetValue(onlyOption) ?? Array.Empty<string>()).ToList(),
+            parsed.GetValue(outOption),
+            parsed.GetValue(timeoutOption),
+            parsed.GetValue(checkOption),
+            parsed.GetValue(embedOption)!));
+        return CliCommand.Invoke(command, args);
+    }
 
-                    break;
-                case "--kernel" when i + 1 < args.Length && args[i + 1] is KernelName or DotNetInteractiveKernel:
-                    kernel = args[++i];
-                    break;
-                case "--check":
-                    check = true;
-                    break;
-                case "--embed-plotly" when i + 1 < args.Length && args[i + 1] is "every" or "first":
-                    embed = args[++i];
-                    break;
-                default:
-                    Console.Error.WriteLine($"notebooks: unexpected argument '{args[i]}'.");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
-            }
-        }
-
+    private static int Execute(string kernel, List<string> only, string? outArgument, int cellTimeout, bool check, string embed)
+    {
         var root = FindRepositoryRoot();
         if (root is null)
         {

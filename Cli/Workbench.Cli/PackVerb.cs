@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace Workbench.Cli;
@@ -15,13 +16,6 @@ public sealed class PackVerb : ICliVerb
 
     private const string ProjectPath = "Extensions/Mmu.Notebook.DotNetInteractive/Workbench.Mmu.Notebook.DotNetInteractive.csproj";
 
-    private const string Usage =
-        "usage: ./workbench pack [--out DIR]\n"
-        + "  Builds the NuGet package MmuWorkbench (the MMU extension for .NET Interactive) into DIR (default out/nuget).\n"
-        + "  Each pack gets a new, higher stable version (1.0.<seconds since 2026>): NuGet caches restored packages by\n"
-        + "  version (~/.nuget/packages), so a rebuilt package with an old version would never be seen.\n"
-        + "  In a notebook: #i \"nuget: DIR\" then #r \"nuget: MmuWorkbench\".";
-
     private static readonly DateTimeOffset VersionEpoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <inheritdoc/>
@@ -33,33 +27,28 @@ public sealed class PackVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        string? outArgument = null;
-        for (var i = 0; i < args.Length; i++)
+        var outOption = new Option<string?>("--out") { Description = "The local feed to write to (default out/nuget)." };
+        var command = new Command(Name,
+            "Builds the NuGet package MmuWorkbench (the MMU extension for .NET Interactive) into a local feed. Each pack gets a "
+            + "new, higher stable version (1.0.<seconds since 2026>): NuGet caches restored packages by version "
+            + "(~/.nuget/packages), so a rebuilt package with an old version would never be seen. "
+            + "In a notebook: #i \"nuget: FEED\" then #r \"nuget: MmuWorkbench\".")
         {
-            switch (args[i])
+            outOption,
+        };
+        command.SetAction(parsed =>
+        {
+            var root = NotebooksVerb.FindRepositoryRoot();
+            if (root is null)
             {
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                case "--out" when i + 1 < args.Length:
-                    outArgument = args[++i];
-                    break;
-                default:
-                    Console.Error.WriteLine($"pack: unexpected argument '{args[i]}'.");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
+                Console.Error.WriteLine("pack: cannot find the repository (a folder with the 'workbench' script and notebooks/).");
+                return 2;
             }
-        }
 
-        var root = NotebooksVerb.FindRepositoryRoot();
-        if (root is null)
-        {
-            Console.Error.WriteLine("pack: cannot find the repository (a folder with the 'workbench' script and notebooks/).");
-            return 2;
-        }
-
-        var feed = Path.GetFullPath(outArgument ?? Path.Combine(root, "out", "nuget"));
-        return Pack(root, feed, Console.Out, Console.Error) is null ? 1 : 0;
+            var feed = Path.GetFullPath(parsed.GetValue(outOption) ?? Path.Combine(root, "out", "nuget"));
+            return Pack(root, feed, Console.Out, Console.Error) is null ? 1 : 0;
+        });
+        return CliCommand.Invoke(command, args);
     }
 
     /// <summary>Packs into <paramref name="feed"/>, replacing older MmuWorkbench packages there; returns the package path or null.</summary>

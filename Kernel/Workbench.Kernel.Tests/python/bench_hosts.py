@@ -22,14 +22,10 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from jupyter_client.manager import KernelManager
-
 import kernel_harness
-from bench_kernel import cpu_seconds, round_trip, rss_mib
-from kernel_harness import wait_reply
+from bench_kernel import cold_start, round_trip, rss_mib
 
 DOTNET_INTERACTIVE_KERNEL = "dotnet-interactive-csharp"
 NOTEBOOKS = str(kernel_harness.REPO_ROOT / "notebooks")
@@ -43,22 +39,10 @@ def install_dotnet_interactive():
         raise RuntimeError(f"installing .NET Interactive's kernelspec failed: {result.stdout}{result.stderr}")
 
 
-def start(kernel_name):
-    km = KernelManager(kernel_name=kernel_name)
-    started = time.perf_counter()
-    km.start_kernel(cwd=NOTEBOOKS)
-    kc = km.client()
-    kc.start_channels()
-    wait_reply(kc, kc.kernel_info(), timeout=120)
-    ready = time.perf_counter() - started
-    first = round_trip(kc, "1 + 1")
-    return ready, first, cpu_seconds(kernel_harness.kernel_pid(km)), km, kc
-
-
 def measure(kernel_name, starts, cells):
     readies, firsts, cpus = [], [], []
     for attempt in range(starts):
-        ready, first, cpu, km, kc = start(kernel_name)
+        ready, first, cpu, km, kc = cold_start(kernel_name, "1 + 1", NOTEBOOKS)
         readies.append(ready)
         firsts.append(first)
         cpus.append(cpu)
