@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite of MMU Workbench on a fresh Debian machine with the .NET SDK:
 #   1. installs what is needed (Debian packages, plotly.js)         scripts/setup.sh
-#   2. builds the whole solution once (Release, into out/artifacts); publishes the CLI into out/cli
+#   2. builds the whole solution once (Release, into out/artifacts); publishes the CLI into out/cli; packs the MMU
+#      extension into the local feed out/nuget (./workbench pack), which the notebooks load
 #   3. model and kernel unit tests (xunit)
 #   4. the whole access.c sweep (no PKU, PKU, 5-level) through the real walker   ./workbench sweep access
 #   5. Jupyter protocol tests against the installed kernelspec      (python: jupyter_kernel_test + own)
@@ -37,6 +38,11 @@ fi
 # The command-line host (and the notebook kernel) as users run it: published ReadyToRun into out/cli.
 if ! "$ROOT/workbench" help > "$LOGS/publish.log" 2>&1; then
     cat "$LOGS/publish.log"; echo "publishing the CLI failed"; echo "0 passed, 1 failed"; exit 1
+fi
+# The local feed the notebooks load the MMU extension from (#i "nuget: ../out/nuget"), on both kernels; the notebook
+# extension tests run the notebooks in-process, so it must exist before them (a fresh clone has no out/).
+if ! "$WORKBENCH_CLI" pack > "$LOGS/pack.log" 2>&1; then
+    cat "$LOGS/pack.log"; echo "packing the MMU extension (./workbench pack) failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
 run_xunit() { # name project
