@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Workbench.Mmu.Sweeps;
@@ -22,19 +23,11 @@ public sealed class BenchVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        if (!BenchArguments.TryParse(args, out BenchArguments? parsed, out string? error))
-        {
-            Console.Error.WriteLine($"workbench bench: {error}");
-            BenchArguments.PrintUsage(Console.Error);
-            return 2;
-        }
+        return CliCommand.Invoke(BenchArguments.CreateCommand(Name, Measure), args);
+    }
 
-        if (parsed is null)
-        {
-            BenchArguments.PrintUsage(Console.Out);
-            return 0;
-        }
-
+    private static int Measure(BenchArguments parsed)
+    {
         var inv = CultureInfo.InvariantCulture;
         Console.Out.WriteLine(string.Create(inv,
             $"workbench bench: {parsed.Repetitions} repetitions of {parsed.Walks:N0} walks per mode, medians ({Environment.ProcessorCount} CPUs, .NET {Environment.Version})"));
@@ -140,63 +133,52 @@ internal sealed record BenchArguments
     /// <summary>Sweep runs (median reported).</summary>
     public int SweepRepetitions { get; init; } = 3;
 
-    /// <summary>Parses the arguments; <paramref name="parsed"/> is null when help was asked for.</summary>
-    public static bool TryParse(string[] args, out BenchArguments? parsed, out string? error)
+    /// <summary>The <c>bench</c> command, whose action receives the parsed arguments.</summary>
+    public static Command CreateCommand(string name, Func<BenchArguments, int> run)
     {
-        var result = new BenchArguments();
-        parsed = null;
-        error = null;
-        for (int i = 0; i < args.Length; i++)
+        var reps = CliCommand.PositiveInt("--reps", "Timed repetitions per walk mode, and sweep runs (medians).", 7);
+        var walks = CliCommand.PositiveInt("--walks", "Walks per repetition (at least 1000).", 1_000_000);
+        walks.Validators.Add(result =>
         {
-            string arg = args[i];
-            string? next = i + 1 < args.Length ? args[i + 1] : null;
-            switch (arg)
+            if (result.Tokens is [{ } token] && int.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) && value is > 0 and < 1000)
             {
-                case "-h":
-                case "--help":
-                    return true;
-                case "--quick":
-                    result = result with { Repetitions = 3, Walks = 200_000, SweepCases = 200_000, SweepRepetitions = 1 };
-                    break;
-                case "--no-sweep":
-                    result = result with { SweepCases = 0 };
-                    break;
-                case "--reps":
-                    if (!int.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out int reps) || reps < 1)
-                    {
-                        error = "--reps needs a positive number";
-                        return false;
-                    }
-
-                    result = result with { Repetitions = reps, SweepRepetitions = reps };
-                    i++;
-                    break;
-                case "--walks":
-                    if (!int.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out int walks) || walks < 1000)
-                    {
-                        error = "--walks needs a number of at least 1000";
-                        return false;
-                    }
-
-                    result = result with { Walks = walks };
-                    i++;
-                    break;
-                default:
-                    error = $"unknown option '{arg}'";
-                    return false;
+                result.AddError("--walks needs a number of at least 1000.");
             }
-        }
+        });
+        var quick = new Option<bool>("--quick") { Description = "3 repetitions of 200,000 walks and one 200,000-case sweep." };
+        var noSweep = new Option<bool>("--no-sweep") { Description = "Walks only." };
+        var command = new Command(name,
+            "ns/walk and bytes/walk (GC.GetAllocatedBytesForCurrentThread) for 4-level, 5-level and PAE walks (median of N "
+            + "repetitions after a warm-up), then the access.c sweep's cases/s (median of N runs). BenchmarkDotNet: "
+            + "dotnet run -c Release --project bench/Workbench.Benchmarks -- --filter '*'")
+        {
+            reps, walks, quick, noSweep,
+        };
+        command.SetAction(parsed =>
+        {
+            var result = new BenchArguments();
+            if (parsed.GetValue(quick))
+            {
+                result = result with { Repetitions = 3, Walks = 200_000, SweepCases = 200_000, SweepRepetitions = 1 };
+            }
 
-        parsed = result;
-        return true;
-    }
+            if (parsed.GetResult(reps) is not null)
+            {
+                result = result with { Repetitions = parsed.GetValue(reps), SweepRepetitions = parsed.GetValue(reps) };
+            }
 
-    /// <summary>Writes the usage.</summary>
-    public static void PrintUsage(TextWriter writer)
-    {
-        writer.WriteLine("usage: ./workbench bench [--reps N] [--walks N] [--quick] [--no-sweep]");
-        writer.WriteLine("  ns/walk and bytes/walk (GC.GetAllocatedBytesForCurrentThread) for 4-level, 5-level and PAE walks");
-        writer.WriteLine("  (median of N repetitions after a warm-up), then the access.c sweep's cases/s (median of N runs).");
-        writer.WriteLine("  BenchmarkDotNet: dotnet run -c Release --project bench/Workbench.Benchmarks -- --filter '*'");
+            if (parsed.GetResult(walks) is not null)
+            {
+                result = result with { Walks = parsed.GetValue(walks) };
+            }
+
+            if (parsed.GetValue(noSweep))
+            {
+                result = result with { SweepCases = 0 };
+            }
+
+            return run(result);
+        });
+        return command;
     }
 }

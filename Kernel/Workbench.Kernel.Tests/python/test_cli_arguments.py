@@ -23,6 +23,11 @@ class CliArgumentTests(unittest.TestCase):
             (["kernel", "start"], "kernel start: --connection-file is required."),
             (["pack", "--bogus"], "pack: Unrecognized command or argument '--bogus'."),
             (["bench-hosts", "--cells", "-1"], "bench-hosts: --cells wants a positive number, not -1."),
+            (["sweep"], "sweep: Required command was not provided."),
+            (["sweep", "access", "--shard", "5/2"], "sweep access: --shard '5/2': need 0 <= K < N"),
+            (["sweep", "access", "--maxphyaddr", "60"], "sweep access: --maxphyaddr needs a number in 36..52 (46 and 52 are the interesting ones)."),
+            (["sweep", "access", "--limit", "-1"], "sweep access: --limit needs a non-negative number of cases."),
+            (["bench", "--walks", "10"], "bench: --walks needs a number of at least 1000."),
         ]:
             with self.subTest(args=args):
                 result = cli(*args)
@@ -32,7 +37,8 @@ class CliArgumentTests(unittest.TestCase):
                 self.assertNotIn("Unhandled exception", result.stderr)
 
     def test_help_is_uniform(self):
-        for verb in (["notebooks"], ["pack"], ["convert"], ["bench-hosts"], ["kernel", "install"], ["kernel", "start"]):
+        for verb in (["notebooks"], ["pack"], ["convert"], ["bench-hosts"], ["kernel", "install"], ["kernel", "start"],
+                     ["sweep", "access"], ["bench"]):
             with self.subTest(verb=verb):
                 result = cli(*verb, "--help")
                 self.assertEqual(result.returncode, 0, result.stderr)
