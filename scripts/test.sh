@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test suite of MMU Workbench on a fresh Debian machine with the .NET SDK:
 #   1. installs what is needed (Debian packages, plotly.js)         scripts/setup.sh
-#   2. builds the whole solution once (Release, into out/artifacts); publishes the CLI into out/cli
+#   2. builds the whole solution once (Release, into out/artifacts); publishes the CLI into out/cli; packs the MMU
+#      extension into the local feed out/nuget (./workbench pack), which the notebooks load
 #   3. model and kernel unit tests (xunit)
 #   4. the whole access.c sweep (no PKU, PKU, 5-level) through the real walker   ./workbench sweep access
 #   5. Jupyter protocol tests against the installed kernelspec      (python: jupyter_kernel_test + own)
-#   6. every notebook executed by nbclient, HTML reports opened in headless Chromium
+#   6. every notebook executed by nbclient on our kernel and on .NET Interactive's, HTML reports opened in headless
+#      Chromium
 # and closes with one line "N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,6 +38,11 @@ fi
 # The command-line host (and the notebook kernel) as users run it: published ReadyToRun into out/cli.
 if ! "$ROOT/workbench" help > "$LOGS/publish.log" 2>&1; then
     cat "$LOGS/publish.log"; echo "publishing the CLI failed"; echo "0 passed, 1 failed"; exit 1
+fi
+# The local feed the notebooks load the MMU extension from (#i "nuget: ../out/nuget"), on both kernels; the notebook
+# extension tests run the notebooks in-process, so it must exist before them (a fresh clone has no out/).
+if ! "$WORKBENCH_CLI" pack > "$LOGS/pack.log" 2>&1; then
+    cat "$LOGS/pack.log"; echo "packing the MMU extension (./workbench pack) failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
 run_xunit() { # name project
@@ -90,7 +97,7 @@ for n in $(grep -E '^FAILED \(' "$LOGS/cli.log" | tail -n 1 | grep -oE '(failure
 [ "$bad" -gt 0 ] && tail -n 40 "$LOGS/cli.log"
 record "CLI tests" $((ran - bad)) "$bad"
 
-echo "== Jupyter protocol tests (kernelspec mmu-workbench)"
+echo "== Jupyter protocol tests (kernelspec mmu-workbench; the MMU extension in .NET Interactive)"
 if [ -d Kernel/Workbench.Kernel.Tests/python ]; then
     "$PY" -m unittest discover -s Kernel/Workbench.Kernel.Tests/python -p 'test_*.py' > "$LOGS/python.log" 2>&1
     rc=$?
@@ -107,22 +114,30 @@ if [ -d Kernel/Workbench.Kernel.Tests/python ]; then
     record "Jupyter protocol tests" $((ran - bad - skipped)) "$bad"
 fi
 
-echo "== notebooks (nbclient on the real kernel) + HTML reports in headless Chromium"
-if "$ROOT/workbench" notebooks --out "$OUT/reports" > "$LOGS/notebooks.log" 2>&1; then
-    cat "$LOGS/notebooks.log" | tail -n 20
-    nb_ok=$(find "$OUT/reports" -name '*.html' | wc -l)
-    record "notebooks executed" "$nb_ok" 0
-else
-    tail -n 60 "$LOGS/notebooks.log"; record "notebooks executed" 0 1
-fi
-for html in "$OUT"/reports/*.html; do
-    [ -f "$html" ] || continue
-    if "$PY" "$ROOT/scripts/check_report.py" "$html" >> "$LOGS/chromium.log" 2>&1; then
-        record "charts drawn in $(basename "$html")" 1 0
+# Every notebook on both hosts: our kernel (reports in out/reports) and .NET Interactive's (the tool is installed into
+# out/dotnet-interactive when missing; reports in out/reports/dotnet-interactive). Both load the MMU extension from
+# the local feed out/nuget, which the notebooks verb packs when it is missing or stale.
+run_notebooks() { # label reports-dir args...
+    local label="$1" reports="$2"; shift 2
+    local log="$LOGS/notebooks-${label// /-}.log"
+    echo "== notebooks on $label (nbclient) + HTML reports in headless Chromium"
+    if "$ROOT/workbench" notebooks --out "$reports" "$@" > "$log" 2>&1; then
+        tail -n 20 "$log"
+        record "notebooks executed on $label" "$(find "$reports" -maxdepth 1 -name '*.html' | wc -l)" 0
     else
-        tail -n 10 "$LOGS/chromium.log"; record "charts drawn in $(basename "$html")" 0 1
+        tail -n 60 "$log"; record "notebooks executed on $label" 0 1
     fi
-done
+    for html in "$reports"/*.html; do
+        [ -f "$html" ] || continue
+        if "$PY" "$ROOT/scripts/check_report.py" "$html" >> "$LOGS/chromium.log" 2>&1; then
+            record "charts drawn in $label/$(basename "$html")" 1 0
+        else
+            tail -n 10 "$LOGS/chromium.log"; record "charts drawn in $label/$(basename "$html")" 0 1
+        fi
+    done
+}
+run_notebooks "mmu-workbench" "$OUT/reports"
+run_notebooks "dotnet-interactive" "$OUT/reports/dotnet-interactive" --kernel dotnet-interactive
 
 echo
 [ "${#failures[@]}" -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -16,36 +17,53 @@ public static class KernelInstall
     public const string DisplayName = "C# (MMU Workbench)";
 
     /// <summary>The extension assembly loaded at start-up when present next to the CLI.</summary>
-    public const string MmuExtensionFileName = "Workbench.Mmu.Notebook.dll";
+    public const string MmuExtensionFileName = "Workbench.Mmu.Notebook.Workbench.dll";
 
-    /// <summary>Runs <c>kernel install [--user|--prefix DIR|--jupyter-path DIR]</c>.</summary>
-    public static int Run(string[] args)
+    /// <summary>The <c>kernel install</c> command.</summary>
+    public static Command CreateCommand()
     {
-        string? destination = null;
-        for (var i = 0; i < args.Length; i++)
+        var kernelOption = new Option<string>("--kernel")
         {
-            switch (args[i])
+            Description = "mmu-workbench (ours) or dotnet-interactive: .NET Interactive's kernel (tool Microsoft.dotnet-interactive "
+                + DotNetInteractiveHost.ToolVersion + ", installed into out/dotnet-interactive if missing; spec '"
+                + DotNetInteractiveHost.KernelName + "', HTTP on loopback only).",
+            DefaultValueFactory = _ => KernelName,
+        };
+        kernelOption.AcceptOnlyFromAmong(KernelName, NotebooksVerb.DotNetInteractiveKernel);
+        var userOption = new Option<bool>("--user") { Description = "~/.local/share/jupyter/kernels/NAME (the default)." };
+        var prefixOption = new Option<string?>("--prefix") { Description = "DIR/share/jupyter/kernels/NAME (e.g. a virtualenv)." };
+        var jupyterPathOption = new Option<string?>("--jupyter-path") { Description = "DIR/kernels/NAME (use DIR in JUPYTER_PATH, handy for tests)." };
+        var install = new Command("install", "Write a kernelspec (\"" + DisplayName + "\" pointing at this build, or .NET Interactive's).")
+        {
+            kernelOption, userOption, prefixOption, jupyterPathOption,
+        };
+        install.Validators.Add(result =>
+        {
+            // Presence, not values: a value may itself be in error (e.g. --prefix without a folder), reported on its own.
+            int chosen = new Option[] { userOption, prefixOption, jupyterPathOption }.Count(option => result.GetResult(option) is not null);
+            if (chosen > 1)
             {
-                case "--user":
-                    destination = Path.Combine(UserDataDirectory(), "kernels");
-                    break;
-                case "--prefix" when i + 1 < args.Length:
-                    destination = Path.Combine(Path.GetFullPath(args[++i]), "share", "jupyter", "kernels");
-                    break;
-                case "--jupyter-path" when i + 1 < args.Length:
-                    destination = Path.Combine(Path.GetFullPath(args[++i]), "kernels");
-                    break;
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                default:
-                    Console.Error.WriteLine($"kernel install: unexpected argument '{args[i]}'.");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
+                result.AddError("choose one of --user, --prefix and --jupyter-path.");
             }
+        });
+        install.SetAction(parsed =>
+        {
+            var destination = parsed.GetValue(prefixOption) is { } prefix ? Path.Combine(Path.GetFullPath(prefix), "share", "jupyter", "kernels")
+                : parsed.GetValue(jupyterPathOption) is { } jupyterPath ? Path.Combine(Path.GetFullPath(jupyterPath), "kernels")
+                : Path.Combine(UserDataDirectory(), "kernels");
+            return Install(parsed.GetValue(kernelOption)!, destination);
+        });
+        return install;
+    }
+
+    /// <summary>Writes the kernelspec of <paramref name="kernel"/> into <paramref name="destination"/> (a kernels folder).</summary>
+    public static int Install(string kernel, string destination)
+    {
+        if (kernel != KernelName)
+        {
+            return InstallDotNetInteractive(destination);
         }
 
-        destination ??= Path.Combine(UserDataDirectory(), "kernels");
         var argv = LauncherArguments();
         if (argv is null)
         {
@@ -61,12 +79,23 @@ public static class KernelInstall
         return 0;
     }
 
-    /// <summary>The usage text of the install sub-verb.</summary>
-    public const string Usage =
-        "usage: ./workbench kernel install [--user | --prefix DIR | --jupyter-path DIR]\n" +
-        "  --user               ~/.local/share/jupyter/kernels/mmu-workbench (the default)\n" +
-        "  --prefix DIR         DIR/share/jupyter/kernels/mmu-workbench (e.g. a virtualenv)\n" +
-        "  --jupyter-path DIR   DIR/kernels/mmu-workbench (use DIR in JUPYTER_PATH, handy for tests)";
+    private static int InstallDotNetInteractive(string kernelsDirectory)
+    {
+        var root = NotebooksVerb.FindRepositoryRoot();
+        if (root is null)
+        {
+            Console.Error.WriteLine("kernel install: --kernel dotnet-interactive installs the tool into the repository's out/, but no repository was found.");
+            return 2;
+        }
+
+        if (!DotNetInteractiveHost.EnsureInstalled(root, Console.Out, Console.Error))
+        {
+            return 1;
+        }
+
+        Console.WriteLine($"kernel install: wrote {DotNetInteractiveHost.WriteKernelSpec(root, kernelsDirectory)}");
+        return 0;
+    }
 
     /// <summary>The kernel.json content for a launcher command line.</summary>
     public static JObject CreateKernelSpec(IReadOnlyList<string> launcher)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Workbench.Interactive;
 using Workbench.Jupyter.Protocol;
 using Workbench.Jupyter.Server;
@@ -10,12 +11,6 @@ namespace Workbench.Cli;
 /// </summary>
 public sealed class KernelVerb : ICliVerb
 {
-    private const string Usage =
-        "usage: ./workbench kernel start --connection-file FILE [--extension PATH]...\n" +
-        "       ./workbench kernel install [--user | --prefix DIR | --jupyter-path DIR]\n" +
-        "  start     serve Jupyter messaging protocol 5.3 on the sockets named in FILE (what Jupyter runs)\n" +
-        "  install   write the 'mmu-workbench' kernelspec (\"C# (MMU Workbench)\") pointing at this build";
-
     /// <inheritdoc />
     public string Name => "kernel";
 
@@ -25,63 +20,35 @@ public sealed class KernelVerb : ICliVerb
     /// <inheritdoc />
     public int Run(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var connectionOption = new Option<string?>("--connection-file", "-f") { Description = "The connection file Jupyter wrote (ports, key)." };
+        var connectionArgument = new Argument<string?>("connection-file") { Description = "The connection file, given without its option name.", Arity = ArgumentArity.ZeroOrOne };
+        var extensionOption = new Option<string[]>("--extension") { Description = "An extension assembly or folder to load at start-up; repeatable." };
+        var start = new Command("start", "Serve Jupyter messaging protocol 5.3 on the sockets named in the connection file (what Jupyter runs).")
         {
-            Console.Error.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
-
-        return args[0] switch
-        {
-            "start" => Start(args[1..]),
-            "install" => KernelInstall.Run(args[1..]),
-            _ => UnknownSubVerb(args[0]),
+            connectionOption, connectionArgument, extensionOption,
         };
-    }
-
-    private static int UnknownSubVerb(string name)
-    {
-        Console.Error.WriteLine($"kernel: unknown sub-command '{name}'.");
-        Console.Error.WriteLine(Usage);
-        return 2;
-    }
-
-    private static int Start(string[] args)
-    {
-        string? connectionFile = null;
-        var extensions = new List<string>();
-        for (var i = 0; i < args.Length; i++)
+        start.Validators.Add(result =>
         {
-            switch (args[i])
+            // Presence, not values: a value may itself be in error (e.g. -f without a file), reported on its own.
+            if (result.GetResult(connectionOption) is null && result.GetResult(connectionArgument) is null)
             {
-                case "--connection-file" or "-f" when i + 1 < args.Length:
-                    connectionFile = args[++i];
-                    break;
-                case "--extension" when i + 1 < args.Length:
-                    extensions.Add(Path.GetFullPath(args[++i]));
-                    break;
-                case "-h" or "--help":
-                    Console.Error.WriteLine(Usage);
-                    return 0;
-                default:
-                    if (connectionFile is null && !args[i].StartsWith('-'))
-                    {
-                        connectionFile = args[i];
-                        break;
-                    }
-
-                    Console.Error.WriteLine($"kernel start: unexpected argument '{args[i]}'.");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
+                result.AddError("--connection-file is required.");
             }
-        }
+        });
+        start.SetAction(parsed => Start(
+            parsed.GetValue(connectionOption) ?? parsed.GetValue(connectionArgument)!,
+            (parsed.GetValue(extensionOption) ?? Array.Empty<string>()).Select(Path.GetFullPath).ToList()));
 
-        if (connectionFile is null)
+        var command = new Command(Name, "The Jupyter kernel: 'install' writes a kernelspec, 'start' serves it.")
         {
-            Console.Error.WriteLine("kernel start: --connection-file is required.");
-            return 2;
-        }
+            start,
+            KernelInstall.CreateCommand(),
+        };
+        return CliCommand.Invoke(command, args);
+    }
 
+    private static int Start(string connectionFile, IReadOnlyList<string> extensions)
+    {
         var log = new KernelLog();
         ConnectionInfo connection;
         try

@@ -9,13 +9,28 @@ internal sealed class NotebooksRunner
     private readonly NotebooksJupyter _jupyter;
     private readonly string _outDirectory;
     private readonly TimeSpan _cellTimeout;
+    private readonly string _kernelSpec;
+    private readonly bool _absoluteNugetSources;
 
-    public NotebooksRunner(string python, NotebooksJupyter jupyter, string outDirectory, TimeSpan cellTimeout)
+    /// <param name="python">Python with nbconvert.</param>
+    /// <param name="jupyter">The private Jupyter setup.</param>
+    /// <param name="outDirectory">Where executed notebooks and reports go.</param>
+    /// <param name="cellTimeout">Time limit of one cell.</param>
+    /// <param name="kernelSpec">The kernelspec to execute on.</param>
+    /// <param name="absoluteNugetSources">
+    /// Execute a copy whose relative <c>#i "nuget: FOLDER"</c> sources are made absolute against the notebook's
+    /// folder: .NET Interactive refuses relative ones ("Invalid URI: The format of the URI could not be determined",
+    /// measured with 1.0.712001), while our kernel resolves them against the notebook's folder itself, so one .ipynb
+    /// serves both.
+    /// </param>
+    public NotebooksRunner(string python, NotebooksJupyter jupyter, string outDirectory, TimeSpan cellTimeout, string kernelSpec, bool absoluteNugetSources)
     {
         _python = python;
         _jupyter = jupyter;
         _outDirectory = outDirectory;
         _cellTimeout = cellTimeout;
+        _kernelSpec = kernelSpec;
+        _absoluteNugetSources = absoluteNugetSources;
     }
 
     /// <summary>Runs <paramref name="notebook"/>; outputs keep its path relative to <c>notebooks/</c>.</summary>
@@ -31,9 +46,47 @@ internal sealed class NotebooksRunner
         File.Delete(executedPath);
         File.Delete(htmlPath);
 
-        var cells = NotebooksReport.CountCodeCells(notebook);
         var seconds = ((int)_cellTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 
+        // A .dib is executed as the .ipynb .NET Interactive's document library makes of it; .NET Interactive needs
+        // absolute #i folders. The prepared copy sits next to the notebook (dot file, ignored by SelectNotebooks), so
+        // the kernel's working directory and every relative path in the notebook stay what they are for the original.
+        var source = notebook;
+        var isDib = notebook.EndsWith(".dib", StringComparison.OrdinalIgnoreCase);
+        if (isDib || _absoluteNugetSources)
+        {
+            var directory = Path.GetDirectoryName(notebook)!;
+            string json;
+            try
+            {
+                json = isDib
+                    ? NotebookDocuments.DibToIpynb(File.ReadAllText(notebook), _kernelSpec, _kernelSpec)
+                    : File.ReadAllText(notebook);
+            }
+            catch (Exception problem) when (problem is not OutOfMemoryException)
+            {
+                return NotebooksOutcome.Broken(0, TimeSpan.Zero, $"cannot read {Path.GetFileName(notebook)}", "    " + problem.Message + "\n");
+            }
+
+            source = Path.Combine(directory, "." + stem + "." + _kernelSpec + ".ipynb");
+            File.WriteAllText(source, _absoluteNugetSources ? NotebookSources.WithAbsoluteNugetSources(json, directory) : json);
+        }
+
+        try
+        {
+            return Execute(source, stem, targetDirectory, executedPath, htmlPath, NotebooksReport.CountCodeCells(source), seconds);
+        }
+        finally
+        {
+            if (source != notebook)
+            {
+                File.Delete(source);
+            }
+        }
+    }
+
+    private NotebooksOutcome Execute(string notebook, string stem, string targetDirectory, string executedPath, string htmlPath, int cells, string seconds)
+    {
         // --allow-errors: a failing cell still yields the whole executed notebook and its report, and the
         // failures are read back from the error outputs (cells tagged raises-exception are exempt).
         var execute = NotebooksProcess.Run(
@@ -41,7 +94,7 @@ internal sealed class NotebooksRunner
             new[]
             {
                 "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
-                "--ExecutePreprocessor.kernel_name=" + NotebooksVerb.KernelName,
+                "--ExecutePreprocessor.kernel_name=" + _kernelSpec,
                 "--ExecutePreprocessor.timeout=" + seconds,
                 "--ExecutePreprocessor.startup_timeout=120",
                 "--output-dir", targetDirectory, "--output", stem, notebook,

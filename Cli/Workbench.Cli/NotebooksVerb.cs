@@ -1,31 +1,23 @@
+using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Workbench.Cli;
 
 /// <summary>
-/// <c>./workbench notebooks</c>: executes every notebook under <c>notebooks/</c> on our own kernel with
-/// Debian's nbclient (through <c>python3 -m nbconvert</c>) and writes the executed notebooks and HTML
-/// reports. The kernelspec is installed into a private Jupyter path under <c>out/</c>, so the user's own
-/// Jupyter setup is neither needed nor touched.
+/// <c>./workbench notebooks</c>: executes every notebook under <c>notebooks/</c> on our own kernel (or, with
+/// <c>--kernel dotnet-interactive</c>, on .NET Interactive's) with Debian's nbclient (through
+/// <c>python3 -m nbconvert</c>) and writes the executed notebooks and HTML reports. The kernelspec is installed into
+/// a private Jupyter path under <c>out/</c>, so the user's own Jupyter setup is neither needed nor touched. The
+/// notebooks load the MMU extension from the local feed (<c>#i "nuget: ../out/nuget"</c>), which is packed first
+/// when missing or older than the sources.
 /// </summary>
 public sealed class NotebooksVerb : ICliVerb
 {
     /// <summary>The kernelspec name the notebooks ask for.</summary>
     public const string KernelName = "mmu-workbench";
 
-    private const string Usage =
-        "usage: ./workbench notebooks [--only NAME]... [--out DIR] [--timeout SECONDS] [--check]\n"
-        + "  Executes every notebooks/**/*.ipynb on the mmu-workbench kernel (Debian's nbclient) and writes\n"
-        + "  NAME.ipynb (executed) and NAME.html (report) to DIR (default out/reports).\n"
-        + "  --only NAME      run only this notebook (file name, with or without .ipynb); repeatable\n"
-        + "  --out DIR        where executed notebooks and reports go\n"
-        + "  --timeout S      per-cell time limit in seconds (default 120)\n"
-        + "  --check          afterwards, open each report in headless Chromium and check every chart is drawn\n"
-        + "  --embed-plotly every|first\n"
-        + "                   plotly.js (4.8 MB) in every chart output (each output draws on its own)\n"
-        + "                   or only in a notebook's first chart (default: reports draw in page order, files stay small)\n"
-        + "  Environment: WORKBENCH_PYTHON (default /usr/bin/python3: the python3 on PATH may lack Jupyter).";
+    /// <summary>The <c>--kernel</c> value for .NET Interactive.</summary>
+    public const string DotNetInteractiveKernel = "dotnet-interactive";
 
     /// <inheritdoc/>
     public string Name => "notebooks";
@@ -36,46 +28,44 @@ public sealed class NotebooksVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        var only = new List<string>();
-        string? outArgument = null;
-        var cellTimeout = 120;
-        var check = false;
-        // Reports are read top to bottom, so one embedded copy of plotly.js serves every chart of a notebook.
-        var embed = "first";
-        for (var i = 0; i < args.Length; i++)
+        var kernelOption = new Option<string>("--kernel")
         {
-            switch (args[i])
-            {
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                case "--only" when i + 1 < args.Length:
-                    only.Add(args[++i]);
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    outArgument = args[++i];
-                    break;
-                case "--timeout" when i + 1 < args.Length:
-                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out cellTimeout) || cellTimeout <= 0)
-                    {
-                        Console.Error.WriteLine($"notebooks: --timeout wants a positive number of seconds, not '{args[i]}'.");
-                        return 2;
-                    }
+            Description = "mmu-workbench (ours) or dotnet-interactive (.NET Interactive " + DotNetInteractiveHost.ToolVersion
+                + ", installed into out/dotnet-interactive if missing; HTTP on loopback only).",
+            DefaultValueFactory = _ => KernelName,
+        };
+        kernelOption.AcceptOnlyFromAmong(KernelName, DotNetInteractiveKernel);
+        var onlyOption = new Option<string[]>("--only") { Description = "Run only this notebook (file name, with or without .ipynb/.dib); repeatable." };
+        var outOption = new Option<string?>("--out") { Description = "Where executed notebooks and reports go (default out/reports, or out/reports/dotnet-interactive)." };
+        var timeoutOption = CliCommand.PositiveInt("--timeout", "Per-cell time limit in seconds.", 120);
+        var checkOption = new Option<bool>("--check") { Description = "Afterwards, open each report in headless Chromium and check every chart is drawn." };
+        var embedOption = new Option<string>("--embed-plotly")
+        {
+            Description = "plotly.js (4.8 MB) in every chart output (each draws on its own) or only in a notebook's first chart "
+                + "(reports draw in page order, files stay small).",
+            // Reports are read top to bottom, so one embedded copy of plotly.js serves every chart of a notebook.
+            DefaultValueFactory = _ => "first",
+        };
+        embedOption.AcceptOnlyFromAmong("every", "first");
+        var command = new Command(Name,
+            "Executes every notebooks/**/*.ipynb and *.dib (Polyglot Notebooks, converted with .NET Interactive's document "
+            + "library) on a kernel (Debian's nbclient) and writes NAME.ipynb (executed) and NAME.html (report). "
+            + "Environment: WORKBENCH_PYTHON (default /usr/bin/python3: the python3 on PATH may lack Jupyter).")
+        {
+            kernelOption, onlyOption, outOption, timeoutOption, checkOption, embedOption,
+        };
+        command.SetAction(parsed => Execute(
+            parsed.GetValue(kernelOption)!,
+            (parsed.GetValue(onlyOption) ?? Array.Empty<string>()).ToList(),
+            parsed.GetValue(outOption),
+            parsed.GetValue(timeoutOption),
+            parsed.GetValue(checkOption),
+            parsed.GetValue(embedOption)!));
+        return CliCommand.Invoke(command, args);
+    }
 
-                    break;
-                case "--check":
-                    check = true;
-                    break;
-                case "--embed-plotly" when i + 1 < args.Length && args[i + 1] is "every" or "first":
-                    embed = args[++i];
-                    break;
-                default:
-                    Console.Error.WriteLine($"notebooks: unexpected argument '{args[i]}'.");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
-            }
-        }
-
+    private static int Execute(string kernel, List<string> only, string? outArgument, int cellTimeout, bool check, string embed)
+    {
         var root = FindRepositoryRoot();
         if (root is null)
         {
@@ -93,21 +83,30 @@ public sealed class NotebooksVerb : ICliVerb
 
         if (selected.Count == 0)
         {
-            Console.Error.WriteLine($"notebooks: no .ipynb files under {notebooksDirectory}.");
+            Console.Error.WriteLine($"notebooks: no .ipynb or .dib files under {notebooksDirectory}.");
             return 2;
         }
 
-        var outDirectory = Path.GetFullPath(outArgument ?? Path.Combine(root, "out", "reports"));
+        var onDotNetInteractive = kernel == DotNetInteractiveKernel;
+        var outDirectory = Path.GetFullPath(outArgument ?? (onDotNetInteractive
+            ? Path.Combine(root, "out", "reports", DotNetInteractiveKernel)
+            : Path.Combine(root, "out", "reports")));
         Directory.CreateDirectory(outDirectory);
         var python = Environment.GetEnvironmentVariable("WORKBENCH_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
 
-        var jupyter = PrepareJupyter(root, python, embed);
+        if (!EnsureExtensionPackage(root))
+        {
+            return 1;
+        }
+
+        var kernelSpec = onDotNetInteractive ? DotNetInteractiveHost.KernelName : KernelName;
+        var jupyter = PrepareJupyter(root, python, embed, kernel, kernelSpec);
         if (jupyter is null)
         {
             return 1;
         }
 
-        var runner = new NotebooksRunner(python, jupyter, outDirectory, TimeSpan.FromSeconds(cellTimeout));
+        var runner = new NotebooksRunner(python, jupyter, outDirectory, TimeSpan.FromSeconds(cellTimeout), kernelSpec, absoluteNugetSources: onDotNetInteractive);
         var failed = 0;
         var reports = new List<string>();
         var width = selected.Max(n => Path.GetRelativePath(notebooksDirectory, n).Length) + 2;
@@ -141,7 +140,7 @@ public sealed class NotebooksVerb : ICliVerb
         return exitCode;
     }
 
-    private static string? FindRepositoryRoot()
+    internal static string? FindRepositoryRoot()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
@@ -166,8 +165,11 @@ public sealed class NotebooksVerb : ICliVerb
             return new List<string>();
         }
 
-        var all = Directory.EnumerateFiles(directory, "*.ipynb", SearchOption.AllDirectories)
+        var all = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(NotebookDocuments.IsNotebook)
             .Where(path => !path.Contains(Path.DirectorySeparatorChar + ".ipynb_checkpoints" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            // Dot files are the runner's own prepared copies (see NotebooksRunner), never notebooks of their own.
+            .Where(path => !Path.GetFileName(path).StartsWith('.'))
             .Order(StringComparer.Ordinal)
             .ToList();
         if (only.Count == 0)
@@ -178,9 +180,10 @@ public sealed class NotebooksVerb : ICliVerb
         var selected = new List<string>();
         foreach (var name in only)
         {
-            var wanted = name.EndsWith(".ipynb", StringComparison.Ordinal) ? name : name + ".ipynb";
-            var matches = all.Where(path => Path.GetFileName(path) == Path.GetFileName(wanted)
-                || Path.GetRelativePath(directory, path) == wanted).ToList();
+            var matches = all.Where(path => Path.GetFileName(path) == Path.GetFileName(name)
+                || Path.GetFileNameWithoutExtension(path) == Path.GetFileName(name)
+                || Path.GetRelativePath(directory, path) == name
+                || Path.ChangeExtension(Path.GetRelativePath(directory, path), null) == name).ToList();
             if (matches.Count == 0)
             {
                 unknown.Add(name);
@@ -196,7 +199,33 @@ public sealed class NotebooksVerb : ICliVerb
     /// Checks that Python has the Jupyter tools, and installs our kernelspec into <c>out/jupyter</c> by running
     /// this program's own <c>kernel install</c> verb (so the spec points at this very build).
     /// </summary>
-    private static NotebooksJupyter? PrepareJupyter(string root, string python, string embed)
+    /// <summary>
+    /// Packs the MMU extension's NuGet package into <c>out/nuget</c> when there is none or a source file of the
+    /// extension, the model or the charts is newer than it: the notebooks load it from there, on both kernels.
+    /// </summary>
+    private static bool EnsureExtensionPackage(string root)
+    {
+        var feed = Path.Combine(root, "out", "nuget");
+        var package = Directory.Exists(feed)
+            ? Directory.EnumerateFiles(feed, PackVerb.PackageId + ".*.nupkg").Select(f => new FileInfo(f)).MaxBy(f => f.LastWriteTimeUtc)
+            : null;
+        if (package is not null)
+        {
+            var sources = new[] { Path.Combine(root, "Extensions"), Path.Combine(root, "Kernel", "Workbench.Charts") }
+                .SelectMany(d => Directory.EnumerateFiles(d, "*.*", SearchOption.AllDirectories))
+                .Where(f => (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal))
+                    && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                    && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+            if (!sources.Any(f => File.GetLastWriteTimeUtc(f) > package.LastWriteTimeUtc))
+            {
+                return true;
+            }
+        }
+
+        return PackVerb.Pack(root, feed, Console.Out, Console.Error) is not null;
+    }
+
+    private static NotebooksJupyter? PrepareJupyter(string root, string python, string embed, string kernel, string kernelSpec)
     {
         var jupyterDirectory = Path.Combine(root, "out", "jupyter");
         var environment = NotebooksJupyter.Environment(jupyterDirectory);
@@ -216,15 +245,15 @@ public sealed class NotebooksVerb : ICliVerb
             return null;
         }
 
-        var install = NotebooksProcess.Run(self, new[] { "kernel", "install", "--jupyter-path", jupyterDirectory }, root, environment, TimeSpan.FromMinutes(2));
+        var install = NotebooksProcess.Run(self, new[] { "kernel", "install", "--kernel", kernel, "--jupyter-path", jupyterDirectory }, root, environment, TimeSpan.FromMinutes(10));
         var kernelJson = Directory.Exists(jupyterDirectory)
             ? Directory.EnumerateFiles(jupyterDirectory, "kernel.json", SearchOption.AllDirectories)
-                .FirstOrDefault(path => Path.GetFileName(Path.GetDirectoryName(path)) == KernelName)
+                .FirstOrDefault(path => Path.GetFileName(Path.GetDirectoryName(path)) == kernelSpec)
             : null;
         if (install.ExitCode != 0 || kernelJson is null)
         {
-            Console.Error.WriteLine($"notebooks: 'kernel install --jupyter-path {jupyterDirectory}' failed (exit {install.ExitCode}"
-                + (kernelJson is null ? $", no {KernelName}/kernel.json written" : string.Empty) + ").");
+            Console.Error.WriteLine($"notebooks: 'kernel install --kernel {kernel} --jupyter-path {jupyterDirectory}' failed (exit {install.ExitCode}"
+                + (kernelJson is null ? $", no {kernelSpec}/kernel.json written" : string.Empty) + ").");
             Console.Error.Write(Tail(install.StandardOutput + install.StandardError, 20));
             return null;
         }
@@ -238,7 +267,7 @@ public sealed class NotebooksVerb : ICliVerb
             return null;
         }
 
-        Console.WriteLine($"notebooks: kernel '{KernelName}' installed in {Path.GetRelativePath(root, jupyterPath)}; python {python}");
+        Console.WriteLine($"notebooks: kernel '{kernelSpec}' installed in {Path.GetRelativePath(root, jupyterPath)}; python {python}");
         var processEnvironment = new Dictionary<string, string?>(NotebooksJupyter.Environment(jupyterDirectory, jupyterPath), StringComparer.Ordinal)
         {
             // Inherited by the kernel through nbclient; read by Workbench.Charts' PlotlyLibrary.

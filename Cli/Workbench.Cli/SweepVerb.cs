@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Workbench.Mmu;
 using Workbench.Mmu.Sweeps;
@@ -20,26 +21,16 @@ public sealed class SweepVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var command = new Command(Name, "Sweeps a flag space through the model, checked by an independent oracle.")
         {
-            SweepUsage.Print(Console.Out);
-            return args.Length == 0 ? 2 : 0;
-        }
+            SweepArguments.CreateAccessCommand(Access),
+        };
+        return CliCommand.Invoke(command, args);
+    }
 
-        if (args[0] != "access")
-        {
-            Console.Error.WriteLine($"workbench sweep: unknown sweep '{args[0]}' (known: access)");
-            return 2;
-        }
-
-        if (!SweepArguments.TryParse(args.AsSpan(1), out SweepArguments? parsed, out string? error))
-        {
-            Console.Error.WriteLine($"workbench sweep access: {error}");
-            SweepUsage.Print(Console.Error);
-            return 2;
-        }
-
-        if (parsed!.Case is AccessCase single)
+    private static int Access(SweepArguments parsed)
+    {
+        if (parsed.Case is AccessCase single)
         {
             return RunOne(parsed, single);
         }

@@ -11,7 +11,7 @@ public class FormatterGoldenTests
 {
     public FormatterGoldenTests()
     {
-        MmuFormatters.EnsureRegistered();
+        MmuKernelExtension.EnsureFormattersRegistered();
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Newtonsoft.Json.Linq;
 
 namespace Workbench.Charts;
 
@@ -19,14 +20,25 @@ internal static class PlotlyHtml
         return Render(figure, id, library, missing);
     }
 
+    /// <summary>The HTML for a figure that is already plotly.js JSON (another library's chart).</summary>
+    public static string Render(JObject figure, int? width, int? height)
+    {
+        var library = PlotlyLibrary.ScriptForNextChart(out var missing);
+        var id = "wb-plot-" + Guid.NewGuid().ToString("N");
+        return Render(PlotlyJson.SerializeForScript(figure), width, height, id, library, missing);
+    }
+
     /// <summary>
     /// The HTML for one chart. <paramref name="library"/> is embedded when given; <paramref name="missing"/>
     /// is shown as text until a script finds plotly.js on the page after all.
     /// </summary>
-    public static string Render(Figure figure, string id, string? library, string? missing)
+    public static string Render(Figure figure, string id, string? library, string? missing) =>
+        Render(PlotlyJson.SerializeForScript(figure), figure.Layout.Width, figure.Layout.Height, id, library, missing);
+
+    private static string Render(string figureScript, int? figureWidth, int? figureHeight, string id, string? library, string? missing)
     {
-        var width = figure.Layout.Width is int w ? w.ToString(CultureInfo.InvariantCulture) + "px" : "100%";
-        var height = (figure.Layout.Height ?? DefaultHeight).ToString(CultureInfo.InvariantCulture) + "px";
+        var width = figureWidth is int w ? w.ToString(CultureInfo.InvariantCulture) + "px" : "100%";
+        var height = (figureHeight ?? DefaultHeight).ToString(CultureInfo.InvariantCulture) + "px";
         var html = new StringBuilder();
         html.Append("<div id=\"").Append(id).Append("\" class=\"").Append(ChartClass)
             .Append("\" style=\"width:").Append(width).Append(";height:").Append(height).Append(";\"></div>\n");
@@ -51,7 +63,7 @@ internal static class PlotlyHtml
             + "PlotlyLibrary.EmbedMode = FirstChartOnly embeds it only in the first chart of a session; "
             + "re-run that cell, or use PlotlyEmbedMode.EveryChart.";
         html.Append("<script type=\"text/javascript\">\n(function () {\n")
-            .Append("    var figure = ").Append(PlotlyJson.SerializeForScript(figure)).Append(";\n")
+            .Append("    var figure = ").Append(figureScript).Append(";\n")
             .Append("    var target = document.getElementById(\"").Append(id).Append("\");\n")
             .Append("    if (!target) { return; }\n")
             .Append("    if (window.Plotly) {\n")

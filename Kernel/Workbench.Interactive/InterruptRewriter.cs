@@ -7,25 +7,47 @@ namespace Workbench.Interactive;
 /// <summary>
 /// Inserts <c>ScriptInterrupt.Check(kernelId);</c> at the start of every loop body and before every <c>goto</c>,
 /// and <c>ScriptInterrupt.Enter(kernelId);</c> at the start of every method, accessor, operator, constructor,
-/// local function and block-bodied lambda, so that a runaway cell notices <see cref="Kernel.Interrupt"/> within
-/// one iteration or one call, and runaway recursion fails instead of overflowing the stack.
+/// local function, anonymous method and lambda that becomes a delegate, so that a runaway cell notices
+/// <see cref="Kernel.Interrupt"/> within one iteration or one call, and runaway recursion fails instead of
+/// overflowing the stack (which would kill the kernel process and its session).
 /// </summary>
 /// <remarks>
 /// The rewrite never adds or removes a line break: the inserted code goes on existing lines and every piece of
 /// trivia is kept, so runtime stack traces of the rewritten code report the line numbers of the user's cell.
-/// Expression-bodied lambdas are left alone: wrapping them in a block would change their type inference (and
-/// break expression trees), and they cannot loop by themselves; the methods they call are instrumented.
+/// An expression-bodied lambda is turned into a block only when the semantic model of the cell as written says what
+/// it was bound to: a delegate (so <c>Func&lt;int,int&gt; f = null; f = x =&gt; f(x + 1) + 1;</c> recurses into a
+/// check), with <c>return</c> exactly when the bound lambda returns a value, so overload resolution and type inference
+/// pick the same delegate as before. Lambdas converted to expression trees (<c>Expression&lt;T&gt;</c>, IQueryable) are
+/// left alone: a block body cannot be an expression tree, and they do not run as written anyway.
 /// </remarks>
 internal sealed class InterruptRewriter : CSharpSyntaxRewriter
 {
     private readonly StatementSyntax _check;
     private readonly StatementSyntax _enter;
+    private SemanticModel? _model;
 
     /// <summary>Creates a rewriter whose checks name the given kernel.</summary>
     public InterruptRewriter(int kernelId)
     {
         _check = SyntaxFactory.ParseStatement($"global::Workbench.Interactive.ScriptInterrupt.Check({kernelId});");
         _enter = SyntaxFactory.ParseStatement($"global::Workbench.Interactive.ScriptInterrupt.Enter({kernelId});");
+    }
+
+    /// <summary>
+    /// Rewrites <paramref name="root"/>; <paramref name="model"/> (of the same tree, the cell as written) lets
+    /// expression-bodied lambdas be instrumented. Without it they are left alone.
+    /// </summary>
+    public SyntaxNode Rewrite(SyntaxNode root, SemanticModel? model)
+    {
+        _model = model;
+        try
+        {
+            return Visit(root);
+        }
+        finally
+        {
+            _model = null;
+        }
     }
 
     /// <summary>True when <paramref name="root"/> contains anything this rewriter would instrument.</summary>
@@ -43,7 +65,7 @@ internal sealed class InterruptRewriter : CSharpSyntaxRewriter
                 case BaseMethodDeclarationSyntax:
                 case AccessorDeclarationSyntax:
                 case LocalFunctionStatementSyntax:
-                case AnonymousFunctionExpressionSyntax { Block: not null }:
+                case AnonymousFunctionExpressionSyntax:
                     return true;
             }
         }
@@ -146,13 +168,103 @@ internal sealed class InterruptRewriter : CSharpSyntaxRewriter
     public override SyntaxNode? VisitParenthesizedLambdaExpression(ParenthesizedLambdaExpressionSyntax node)
     {
         var visited = (ParenthesizedLambdaExpressionSyntax)base.VisitParenthesizedLambdaExpression(node)!;
-        return visited.Block is not null ? visited.WithBlock(PrependEnter(visited.Block)) : visited;
+        return InstrumentLambda(node, visited);
     }
 
     public override SyntaxNode? VisitSimpleLambdaExpression(SimpleLambdaExpressionSyntax node)
     {
         var visited = (SimpleLambdaExpressionSyntax)base.VisitSimpleLambdaExpression(node)!;
-        return visited.Block is not null ? visited.WithBlock(PrependEnter(visited.Block)) : visited;
+        return InstrumentLambda(node, visited);
+    }
+
+    /// <summary>
+    /// A block-bodied lambda gets an entry check; an expression-bodied one becomes <c>{ Enter(); [return] expr; }</c>
+    /// when <paramref name="original"/> (the node in the semantic model's tree) is bound to a delegate.
+    /// </summary>
+    private LambdaExpressionSyntax InstrumentLambda(LambdaExpressionSyntax original, LambdaExpressionSyntax visited)
+    {
+        if (visited.Block is not null)
+        {
+            return visited.WithBlock(PrependEnter(visited.Block));
+        }
+
+        if (visited.ExpressionBody is not { } expression || _model is null || !TryGetDelegateShape(original, out bool returnsValue))
+        {
+            return visited;
+        }
+
+        BlockSyntax body = ToLambdaBlock(expression, returnsValue);
+        return visited.WithExpressionBody(null).WithBlock(body);
+    }
+
+    /// <summary>
+    /// True when the lambda is bound to a delegate (not an expression tree); <paramref name="returnsValue"/> says
+    /// whether its body is a value (<c>return expr;</c>) or a statement (void, or async returning plain Task).
+    /// </summary>
+    private bool TryGetDelegateShape(LambdaExpressionSyntax lambda, out bool returnsValue)
+    {
+        returnsValue = false;
+        ITypeSymbol? converted = _model!.GetTypeInfo(lambda).ConvertedType;
+        if (converted is null || converted.TypeKind == TypeKind.Error || IsExpressionTree(converted))
+        {
+            return false;
+        }
+
+        // A delegate lambda nested in an expression tree is part of that tree, which cannot hold a block body.
+        foreach (AnonymousFunctionExpressionSyntax outer in lambda.Ancestors().OfType<AnonymousFunctionExpressionSyntax>())
+        {
+            if (_model.GetTypeInfo(outer).ConvertedType is { } outerType && IsExpressionTree(outerType))
+            {
+                return false;
+            }
+        }
+
+        if (_model.GetSymbolInfo(lambda).Symbol is not IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } method)
+        {
+            return false;
+        }
+
+        if (method.ReturnsVoid)
+        {
+            return true;
+        }
+
+        returnsValue = !(method.IsAsync && method.ReturnType is INamedTypeSymbol { IsGenericType: false, Name: "Task" or "ValueTask" });
+        return true;
+    }
+
+    private static bool IsExpressionTree(ITypeSymbol type)
+    {
+        for (ITypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            if (current is INamedTypeSymbol { Name: "Expression" or "LambdaExpression" } named
+                && named.ContainingNamespace?.ToDisplayString() == "System.Linq.Expressions")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>expr</c> as <c>{ Enter(); return expr; }</c>, <c>{ Enter(); expr; }</c> or <c>{ Enter(); throw …; }</c>, on the same lines.</summary>
+    private BlockSyntax ToLambdaBlock(ExpressionSyntax expression, bool returnsValue)
+    {
+        SyntaxToken semicolon = SyntaxFactory.Token(SyntaxKind.SemicolonToken);
+        StatementSyntax statement = expression switch
+        {
+            ThrowExpressionSyntax thrown => SyntaxFactory.ThrowStatement(
+                thrown.ThrowKeyword.WithTrailingTrivia(SyntaxFactory.Space), thrown.Expression.WithoutLeadingTrivia(), semicolon),
+            _ when returnsValue => SyntaxFactory.ReturnStatement(
+                SyntaxFactory.Token(SyntaxKind.ReturnKeyword).WithTrailingTrivia(SyntaxFactory.Space),
+                expression.WithoutLeadingTrivia(),
+                semicolon),
+            _ => SyntaxFactory.ExpressionStatement(expression.WithoutLeadingTrivia(), semicolon),
+        };
+
+        SyntaxToken open = SyntaxFactory.Token(SyntaxKind.OpenBraceToken).WithLeadingTrivia(expression.GetLeadingTrivia());
+        SyntaxToken close = SyntaxFactory.Token(SyntaxKind.CloseBraceToken);
+        return SyntaxFactory.Block(open, SyntaxFactory.List(new[] { _enter, statement }), close);
     }
 
     public override SyntaxNode? VisitAnonymousMethodExpression(AnonymousMethodExpressionSyntax node)

@@ -80,6 +80,13 @@ public partial class Kernel
                     $"Parameter '{parameter.Name}' of {directive.Name} has no settable property '{DirectiveParser.ToCamelCase(parameter.Name)}' on {commandType.Name}.");
             }
 
+            if (!DirectiveParser.IsSupported(property.PropertyType))
+            {
+                throw new ArgumentException(
+                    $"Parameter '{parameter.Name}' of {directive.Name} binds to {commandType.Name}.{property.Name} of type {property.PropertyType.Name}, "
+                    + "which directives cannot convert to (strings, numbers, bools, enums and arrays or lists of them).");
+            }
+
             if (parameter.MaxOccurrences > 1 && DirectiveParser.GetCollectionElementType(property.PropertyType) is null)
             {
                 throw new ArgumentException(

@@ -362,9 +362,26 @@ public partial class Kernel
             await InvokeDirectiveAsync(context, line).ConfigureAwait(false);
         }
 
-        if (!context.HasFailed && !string.IsNullOrWhiteSpace(cell.Code))
+        if (context.HasFailed)
         {
-            await RunCSharpAsync(context, cell.Code).ConfigureAwait(false);
+            return;
+        }
+
+        string code = cell.Code;
+        PackageLines packages = PackageLines.Extract(code);
+        if (!packages.IsEmpty)
+        {
+            if (!await RestorePackagesAsync(context, packages).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            code = packages.Code;
+        }
+
+        if (!context.HasFailed && !string.IsNullOrWhiteSpace(code))
+        {
+            await RunCSharpAsync(context, code).ConfigureAwait(false);
         }
     }
 
@@ -516,7 +533,8 @@ public partial class Kernel
         SyntaxNode root = tree.GetRoot(cancellationToken);
         if (InterruptRewriter.NeedsRewrite(root))
         {
-            string instrumentedCode = _rewriter.Visit(root).ToFullString();
+            // The semantic model of the cell as written tells delegates from expression trees for its lambdas.
+            string instrumentedCode = _rewriter.Rewrite(root, compilation.GetSemanticModel(tree)).ToFullString();
             Script<object> instrumented = previous.Script.ContinueWith(instrumentedCode, options);
             errors = Errors(instrumented.Compile(cancellationToken));
             if (errors.IsEmpty)

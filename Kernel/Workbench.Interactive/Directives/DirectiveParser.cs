@@ -328,7 +328,25 @@ internal static class DirectiveParser
         return builder.ToString();
     }
 
-    /// <summary>Converts directive text to <paramref name="type"/>: strings, integers (also hex <c>0x</c>, binary <c>0b</c>, <c>_</c> separators), floating point, bools, enums (case and dashes ignored), files, arrays and lists.</summary>
+    /// <summary>
+    /// Converts directive text to <paramref name="type"/>: strings, integers (also hex <c>0x</c>, binary <c>0b</c>,
+    /// <c>_</c> separators), floating point, bools, enums (case and dashes ignored), arrays and lists of those. Paths stay
+    /// strings (the MMU commands resolve them themselves); FileInfo, DirectoryInfo, TimeSpan and Uri converters were cut
+    /// because no directive used them (see <see cref="IsSupported"/>, checked when a directive is registered).
+    /// </summary>
+    /// <summary>True when <see cref="TryConvert"/> can produce <paramref name="type"/> (or its elements, for a collection).</summary>
+    public static bool IsSupported(Type type)
+    {
+        Type target = Nullable.GetUnderlyingType(type) ?? type;
+        if (target != typeof(string) && GetCollectionElementType(target) is { } element)
+        {
+            target = Nullable.GetUnderlyingType(element) ?? element;
+        }
+
+        return target == typeof(string) || target == typeof(object) || target == typeof(bool) || target.IsEnum || IsInteger(target)
+            || target == typeof(double) || target == typeof(float) || target == typeof(decimal);
+    }
+
     public static bool TryConvert(string text, Type type, out object? value, out string? problem)
     {
         problem = null;
@@ -410,42 +428,6 @@ internal static class DirectiveParser
             }
 
             problem = $"'{text}' is not a number.";
-            return false;
-        }
-
-        if (target == typeof(FileInfo))
-        {
-            value = new FileInfo(text);
-            return true;
-        }
-
-        if (target == typeof(DirectoryInfo))
-        {
-            value = new DirectoryInfo(text);
-            return true;
-        }
-
-        if (target == typeof(TimeSpan))
-        {
-            if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan span))
-            {
-                value = span;
-                return true;
-            }
-
-            problem = $"'{text}' is not a time span (hh:mm:ss).";
-            return false;
-        }
-
-        if (target == typeof(Uri))
-        {
-            if (Uri.TryCreate(text, UriKind.RelativeOrAbsolute, out Uri? uri))
-            {
-                value = uri;
-                return true;
-            }
-
-            problem = $"'{text}' is not a URI.";
             return false;
         }
 

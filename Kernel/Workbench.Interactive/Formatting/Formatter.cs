@@ -384,6 +384,14 @@ public static class Formatter
 
         public static SourceFormatters Create(Type type)
         {
+            // Plotly.NET's charts (e.g. #r "nuget: Plotly.NET.CSharp") carry no formatter source of their own for this
+            // kernel (their Plotly.NET.Interactive extension targets .NET Interactive and draws through a CDN), so
+            // Workbench.Charts supplies one that draws them offline like our figures.
+            if (Workbench.Charts.PlotlyNetChart.IsChart(type))
+            {
+                return FromSourceType(typeof(Workbench.Charts.PlotlyNetChartFormatterSource), new[] { HtmlMimeType, Workbench.Charts.PlotlyMimeTypes.Plotly }, 0);
+            }
+
             int depth = 0;
             for (Type? current = type; current is not null && current != typeof(object); current = current.BaseType, depth++)
             {
@@ -425,6 +433,11 @@ public static class Formatter
             Type attributeType = attribute.GetType();
             var sourceType = attributeType.GetProperty("FormatterSourceType")?.GetValue(attribute) as Type;
             var preferred = attributeType.GetProperty("PreferredMimeTypes")?.GetValue(attribute) as string[];
+            return FromSourceType(sourceType, preferred, depth);
+        }
+
+        private static SourceFormatters FromSourceType(Type? sourceType, string[]? preferred, int depth)
+        {
             var formatters = new Dictionary<string, List<Func<object, TextWriter, bool>>>(StringComparer.Ordinal);
             if (sourceType is null)
             {

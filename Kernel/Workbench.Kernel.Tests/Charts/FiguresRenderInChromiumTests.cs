@@ -66,7 +66,7 @@ public sealed class FiguresRenderInChromiumTests
         }
     }
 
-    private static string DumpDom(string pagePath, string profile)
+    internal static string DumpDom(string pagePath, string profile)
     {
         var chromium = FindChromium();
         Assert.True(chromium is not null, "chromium not found; ./workbench setup installs Debian's chromium (or set WORKBENCH_CHROMIUM)");

@@ -173,6 +173,14 @@ public sealed class DirectiveTests : IClassFixture<DirectiveTests.Fixture>
     }
 
     [Fact]
+    public void Registration_rejects_a_parameter_whose_property_type_cannot_be_converted()
+    {
+        var directive = new KernelActionDirective("#!timed") { Parameters = [new KernelDirectiveParameter("--after")] };
+        ArgumentException error = Assert.Throws<ArgumentException>(() => _kernel.AddDirective<TimedCommand>(directive, (_, _) => Task.CompletedTask));
+        Assert.Contains("'--after' of #!timed binds to TimedCommand.After of type TimeSpan", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Registering_a_name_again_replaces_the_directive()
     {
         int first = 0;
@@ -285,5 +293,10 @@ public sealed class DirectiveTests : IClassFixture<DirectiveTests.Fixture>
     public sealed class ResetCommand : KernelDirectiveCommand
     {
         public bool Hard { get; set; }
+    }
+
+    public sealed class TimedCommand : KernelDirectiveCommand
+    {
+        public TimeSpan After { get; set; }
     }
 }

@@ -150,6 +150,36 @@ public sealed class SubmissionTests : IClassFixture<KernelFixture>
     }
 
     [Fact]
+    public async Task Runaway_recursion_in_an_expression_bodied_lambda_fails_the_cell_instead_of_the_process()
+    {
+        // Issue 7, item 6: without instrumented expression-bodied lambdas this overflows the stack and kills the test host.
+        await KernelRun.SubmitOkAsync(_kernel, "var keptAcrossTheOverflow = 5;");
+        KernelRun run = await KernelRun.SubmitAsync(_kernel, "Func<int,int> f = null; f = x => f(x + 1) + 1; f(1)");
+
+        Assert.Equal("InsufficientExecutionStackException", run.Error.Name);
+        Assert.Equal("5", (await KernelRun.SubmitOkAsync(_kernel, "keptAcrossTheOverflow")).ReturnText);
+    }
+
+    [Fact]
+    public async Task Instrumented_lambdas_keep_their_overloads_expression_trees_and_results()
+    {
+        const string Code =
+            "int calls = 0;\n" +
+            "Func<int> counted = () => calls++;\n" +                                    // value: Func, not Action
+            "Action bump = () => calls++;\n" +                                          // statement: Action
+            "System.Linq.Expressions.Expression<Func<int, bool>> tree = x => x > 1;\n" + // left alone
+            "Func<int, int> thrower = x => x > 100 ? x : throw new ArgumentException(\"small\");\n" +
+            "Func<Task<int>> later = async () => await Task.FromResult(2);\n" +
+            "Func<Task> waitOnly = async () => await Task.Yield();\n" +
+            "var query = new[] { 1, 2, 3 }.AsQueryable().Where(x => new[] { 2, 3 }.Any(y => y == x));\n" +
+            "counted(); bump(); await waitOnly();\n" +
+            "$\"{calls} {tree.Compile()(2)} {thrower(101)} {await later()} {query.Count()} {Task.Run(() => 7).Result}\"";
+        KernelRun run = await KernelRun.SubmitOkAsync(_kernel, Code);
+
+        Assert.Equal("2 True 101 2 2 7", run.ReturnText);
+    }
+
+    [Fact]
     public async Task Hundred_cells_in_a_row_keep_working()
     {
         await KernelRun.SubmitOkAsync(_kernel, "var counterForHundred = 0;");

@@ -232,10 +232,14 @@ public sealed class JupyterKernelServerTests : IDisposable
     [Fact]
     public void Interrupt_OnControl_StopsARunningCell()
     {
+        // The fake only reports an interrupt it received: if interrupt_request never reached the engine, the cell
+        // ends after the wait with a different error, and the assertions below fail.
         _engine.Script = (_, emit) =>
         {
-            _engine.InterruptRequested.Wait(TimeSpan.FromSeconds(10));
-            emit(new ErrorProduced("OperationCanceledException", "interrupted", Array.Empty<string>()));
+            bool interrupted = _engine.InterruptRequested.Wait(TimeSpan.FromSeconds(10));
+            emit(interrupted
+                ? new ErrorProduced("OperationCanceledException", "interrupted", Array.Empty<string>())
+                : new ErrorProduced("NeverInterrupted", "the engine's Interrupt was not called within 10 s", Array.Empty<string>()));
             return false;
         };
 
@@ -244,7 +248,10 @@ public sealed class JupyterKernelServerTests : IDisposable
         var interrupt = _client.Send(_client.Control, "interrupt_request", new JObject());
 
         Assert.Equal("ok", (string?)_client.ReplyTo(_client.Control, interrupt).Content["status"]);
-        Assert.Equal("error", (string?)_client.ReplyTo(_client.Shell, running).Content["status"]);
+        var reply = _client.ReplyTo(_client.Shell, running);
+        Assert.Equal("error", (string?)reply.Content["status"]);
+        Assert.Equal("OperationCanceledException", (string?)reply.Content["ename"]);
+        Assert.True(_engine.InterruptRequested.IsSet, "interrupt_request on control must call the engine's Interrupt");
     }
 
     [Fact]

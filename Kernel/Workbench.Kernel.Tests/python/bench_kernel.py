@@ -54,18 +54,18 @@ def round_trip(kc, code):
     return elapsed
 
 
-def cold_start():
-    """One fresh kernel: (start seconds, first cell seconds, manager, client)."""
-    km = KernelManager(kernel_name=kernel_harness.KERNEL_NAME)
+def cold_start(kernel_name=kernel_harness.KERNEL_NAME, first_code='Console.WriteLine("first cell");', cwd=None):
+    """One fresh kernel: (start seconds, first cell seconds, CPU seconds so far, manager, client)."""
+    km = KernelManager(kernel_name=kernel_name)
     started = time.perf_counter()
-    km.start_kernel()
+    km.start_kernel(**({"cwd": cwd} if cwd else {}))
     kc = km.client()
     kc.start_channels()
     # DEALER sockets queue the request until the kernel binds, so one request measures readiness exactly.
     msg_id = kc.kernel_info()
-    wait_reply(kc, msg_id, timeout=60)
+    wait_reply(kc, msg_id, timeout=120)
     ready = time.perf_counter()
-    first = round_trip(kc, 'Console.WriteLine("first cell");')
+    first = round_trip(kc, first_code)
     return ready - started, first, cpu_seconds(kernel_harness.kernel_pid(km)), km, kc
 
 

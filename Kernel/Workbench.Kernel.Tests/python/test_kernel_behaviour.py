@@ -187,6 +187,17 @@ class KernelBehaviourTests(unittest.TestCase):
                 self.assertEqual(reply["content"]["status"], "error")
                 self.assertEqual([m["msg_type"] for m in outputs], ["error"], outputs)
 
+    def test_runaway_recursion_in_a_lambda_is_one_error_and_the_kernel_lives(self):
+        # Issue 7: this overflowed the stack and killed the kernel process (and the session with it).
+        run_cell(self.kc, "var beforeTheRecursion = 11;")
+        reply, outputs = run_cell(self.kc, "Func<int,int> f = null; f = x => f(x + 1) + 1; f(1)", timeout=60)
+        self.assertEqual(reply["content"]["status"], "error")
+        errors = [m for m in outputs if m["msg_type"] == "error"]
+        self.assertEqual([m["content"]["ename"] for m in errors], ["InsufficientExecutionStackException"])
+        reply, outputs = run_cell(self.kc, "beforeTheRecursion + 1")
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"], ["12"])
+
     def test_lsmagic_lists_directives(self):
         reply, outputs = run_cell(self.kc, "#!lsmagic")
         self.assertEqual(reply["content"]["status"], "ok")

@@ -43,11 +43,10 @@ class KernelSpecTests(unittest.TestCase):
         cli = kernel_harness.cli_path().resolve()
         self.assertEqual(Path(argv[0]).resolve(), cli)
         self.assertEqual(argv[1:5], ["kernel", "start", "--connection-file", "{connection_file}"])
-        extension = cli.parent / "Workbench.Mmu.Notebook.dll"
-        if extension.exists():
-            self.assertEqual(argv[5:], ["--extension", str(extension)])
-        else:
-            self.assertEqual(len(argv), 5)
+        # The published CLI carries the MMU extension's adapter for this kernel; the spec must preload it.
+        extension = cli.parent / "Workbench.Mmu.Notebook.Workbench.dll"
+        self.assertTrue(extension.is_file(), extension)
+        self.assertEqual(argv[5:], ["--extension", str(extension)])
         for path in [argv[0]] + argv[6:]:
             self.assertTrue(os.path.isabs(path), path)
 

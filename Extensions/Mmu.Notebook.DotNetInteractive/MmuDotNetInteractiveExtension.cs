@@ -1,0 +1,146 @@
+using System.Text.Json.Serialization;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Directives;
+using Microsoft.DotNet.Interactive.Events;
+using Microsoft.DotNet.Interactive.Formatting;
+using Workbench.Mmu.Notebook.Commands;
+using Workbench.Mmu.Notebook.Formatting;
+
+namespace Workbench.Mmu.Notebook.DotNetInteractive;
+
+/// <summary>
+/// The MMU Workbench extension for .NET Interactive: applies the host-neutral <see cref="MmuExtension"/> (usings),
+/// <see cref="MmuFormatters"/> and <see cref="MmuCommands"/> with .NET Interactive's API. It is loaded the way that host
+/// loads any extension, from the NuGet package <c>MmuWorkbench</c> (<c>./workbench pack</c> writes it to
+/// <c>out/nuget</c>):
+/// <code>
+/// #i "nuget: /path/to/repo/out/nuget"
+/// #r "nuget: MmuWorkbench"
+/// </code>
+/// Loading again is harmless: formatters are registered once per process, directives are replaced by name.
+/// </summary>
+public sealed class MmuDotNetInteractiveExtension : IKernelExtension
+{
+    private static readonly object s_formatterGate = new();
+    private static bool s_formattersRegistered;
+
+    /// <inheritdoc/>
+    public Task OnLoadAsync(Kernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        EnsureFormattersRegistered();
+
+        kernel.AddDirective<MmuRunDirective>(ToDirective(MmuCommands.Run), (command, context) =>
+        {
+            var output = new ContextOutput(context);
+            if (command.Help)
+            {
+                output.WriteLine(MmuCommands.Run.HelpText());
+            }
+            else
+            {
+                MmuCommands.RunExperiments(command.File, command.Trace, command.Name, output);
+            }
+
+            return Task.CompletedTask;
+        });
+        kernel.AddDirective<MmuLoadDirective>(ToDirective(MmuCommands.Load), (command, context) =>
+        {
+            var output = new ContextOutput(context);
+            output.WriteLine(command.Help ? MmuCommands.Load.HelpText() : MmuExtension.Summary);
+            return Task.CompletedTask;
+        });
+
+        // The package's lib/ assemblies are already referenced by #r "nuget:"; the usings are a C# submission that
+        // runs before the next cell (the C# kernel is busy with the #r while extensions load).
+        Kernel csharp = kernel.FindKernelByName("csharp") ?? kernel;
+        csharp.DeferCommand(new SubmitCode(string.Concat(MmuExtension.Usings.Select(u => $"using {u};\n"))));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Registers the MMU renderings with .NET Interactive's formatter table, once per process.</summary>
+    public static void EnsureFormattersRegistered()
+    {
+        lock (s_formatterGate)
+        {
+            if (!s_formattersRegistered)
+            {
+                MmuFormatters.RegisterAll(new FormatterRegistry());
+                s_formattersRegistered = true;
+            }
+        }
+    }
+
+    /// <summary>.NET Interactive's directive for a host-neutral command description, plus the <c>-h</c> it lacks.</summary>
+    internal static KernelActionDirective ToDirective(MmuCommandSpec spec)
+    {
+        var parameters = new List<KernelDirectiveParameter>();
+        foreach (MmuCommandParameter parameter in spec.Parameters)
+        {
+            var converted = new KernelDirectiveParameter(parameter.Name, parameter.Description)
+            {
+                AllowImplicitName = parameter.AllowImplicitName,
+                // Required is checked by the handler instead, so that "-h" alone still shows the help.
+                Flag = parameter.Flag,
+                TypeHint = parameter.TypeHint,
+            };
+            if (parameter.Completions is { } completions)
+            {
+                converted.AddCompletions(completions);
+            }
+
+            parameters.Add(converted);
+        }
+
+        parameters.Add(new KernelDirectiveParameter("-h", "Show this help") { Flag = true });
+        return new KernelActionDirective(spec.Name) { Description = spec.Description, Parameters = parameters };
+    }
+
+    private sealed class FormatterRegistry : IMmuFormatterRegistry
+    {
+        public void Add<T>(Func<T, string> html, Func<T, string> plainText)
+        {
+            Formatter.Register<T>(html, MmuFormatters.HtmlMimeType);
+            Formatter.Register<T>(plainText, MmuFormatters.PlainTextMimeType);
+            Formatter.SetPreferredMimeTypesFor(typeof(T), MmuFormatters.HtmlMimeType, MmuFormatters.PlainTextMimeType);
+        }
+    }
+
+    private sealed class ContextOutput(KernelInvocationContext context) : IMmuCommandOutput
+    {
+        // Display is ambiguous between two extension classes in an extension assembly: call it by its class.
+        public void Display(object value) =>
+            KernelInvocationContextExtensions.Display(context, value, MmuFormatters.HtmlMimeType, MmuFormatters.PlainTextMimeType);
+
+        public void WriteLine(string text) =>
+            context.Publish(new StandardOutputValueProduced(context.Command, [new FormattedValue(MmuFormatters.PlainTextMimeType, text + "\n")]));
+
+        public void Fail(string name, string message) => context.Fail(context.Command, message: message);
+    }
+}
+
+/// <summary>Binds <c>#!mmu-run FILE [--trace] [--name NAME] [-h]</c> (<see cref="MmuCommands.Run"/>).</summary>
+public sealed class MmuRunDirective : KernelDirectiveCommand
+{
+    /// <summary>The experiment file.</summary>
+    public string? File { get; set; }
+
+    /// <summary>Show every page-table access.</summary>
+    public bool Trace { get; set; }
+
+    /// <summary>Run only the experiments with this name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary><c>-h</c>: show the help.</summary>
+    [JsonPropertyName("h")]
+    public bool Help { get; set; }
+}
+
+/// <summary>Binds <c>#!mmu-load [-h]</c> (<see cref="MmuCommands.Load"/>).</summary>
+public sealed class MmuLoadDirective : KernelDirectiveCommand
+{
+    /// <summary><c>-h</c>: show the help.</summary>
+    [JsonPropertyName("h")]
+    public bool Help { get; set; }
+}
