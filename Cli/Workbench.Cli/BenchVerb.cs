@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Newtonsoft.Json.Linq;
@@ -22,21 +23,10 @@ public sealed class BenchVerb : ICliVerb
     public string Summary => "benchmarks with the C reference's figures (walk4*, walk2d_*, access sweeps); --json, --compare";
 
     /// <inheritdoc/>
-    public int Run(string[] args)
+    public int Run(string[] args) => CliCommand.Invoke(BenchArguments.CreateCommand(Name, Measure), args);
+
+    private static int Measure(BenchArguments parsed)
     {
-        if (!BenchArguments.TryParse(args, out BenchArguments? parsed, out string? error))
-        {
-            Console.Error.WriteLine($"workbench bench: {error}");
-            BenchArguments.PrintUsage(Console.Error);
-            return 2;
-        }
-
-        if (parsed is null)
-        {
-            BenchArguments.PrintUsage(Console.Out);
-            return 0;
-        }
-
         if (parsed.Compare)
         {
             return BenchCompare.Run(parsed);
@@ -373,140 +363,93 @@ internal sealed record BenchArguments
         return list;
     }
 
-    /// <summary>Parses the arguments; <paramref name="parsed"/> is null when help was asked for.</summary>
-    public static bool TryParse(string[] args, out BenchArguments? parsed, out string? error)
+    /// <summary>The <c>bench</c> command (System.CommandLine, as every verb): its action receives the parsed arguments.</summary>
+    public static Command CreateCommand(string name, Func<BenchArguments, int> run)
     {
-        var result = new BenchArguments();
-        parsed = null;
-        error = null;
-        for (int i = 0; i < args.Length; i++)
+        var json = new Option<bool>("--json") { Description = "One JSON line per figure, with cwalk's names and fields." };
+        var breakdown = new Option<bool>("--breakdown") { Description = "Where a walk's time goes (Vcpu.Access, GvaToGpa, GuestWalker, bare walk, PermissionFault, EPT walks), CPU ns per walk." };
+        var jitLog = new Option<bool>("--jit-log") { Description = "The model's methods compiled during each figure and their tier (stderr)." };
+        var compare = new Option<bool>("--compare") { Description = "Build and run cwalk beside the model (pinned, alternating) and print figure, C median, ours, ratio." };
+        var quick = new Option<bool>("--quick") { Description = "5 repetitions of 1,000,000 walks (2-D: 200,000), 3 sweep runs." };
+        var noSweep = new Option<bool>("--no-sweep") { Description = "Walks only." };
+        var only = new Option<string?>("--only") { Description = "Comma-separated figures (cwalk's names)." };
+        only.Validators.Add(result =>
         {
-            string arg = args[i];
-            string? next = i + 1 < args.Length ? args[i + 1] : null;
-            switch (arg)
+            string text = result.Tokens is [{ } token] ? token.Value : string.Empty;
+            string? unknown = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .FirstOrDefault(n => WalkFigure.Find(n) is null && SweepFigure.All.All(s => s.Name != n));
+            if (unknown is not null)
             {
-                case "-h":
-                case "--help":
-                    return true;
-                case "--json":
-                    result = result with { Json = true };
-                    break;
-                case "--breakdown":
-                    result = result with { Breakdown = true };
-                    break;
-                case "--jit-log":
-                    result = result with { JitLog = true };
-                    break;
-                case "--compare":
-                    result = result with { Compare = true };
-                    break;
-                case "--quick":
-                    result = result with { Repetitions = 5, Walks = 1_000_000, Walks2d = 200_000, SweepRepetitions = 3 };
-                    break;
-                case "--no-sweep":
-                    result = result with { Only = (result.Only ?? WalkFigure.All.Select(f => f.Name).ToList()).Where(n => !n.StartsWith("access_sweep", StringComparison.Ordinal)).ToList() };
-                    break;
-                case "--only":
-                    if (string.IsNullOrWhiteSpace(next))
-                    {
-                        error = "--only needs a comma-separated list of figures";
-                        return false;
-                    }
-
-                    var names = next.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-                    string? unknown = names.FirstOrDefault(n => WalkFigure.Find(n) is null && SweepFigure.All.All(s => s.Name != n));
-                    if (unknown is not null)
-                    {
-                        error = $"unknown figure '{unknown}' (figures: {string.Join(", ", WalkFigure.All.Select(f => f.Name).Concat(SweepFigure.All.Select(s => s.Name)))})";
-                        return false;
-                    }
-
-                    result = result with { Only = names };
-                    i++;
-                    break;
-                case "--path":
-                    switch (next)
-                    {
-                        case "vcpu":
-                            result = result with { Path = WalkPath.Vcpu, BothPaths = false };
-                            break;
-                        case "walker":
-                            result = result with { Path = WalkPath.Walker, BothPaths = false };
-                            break;
-                        case "both":
-                            result = result with { Path = WalkPath.Vcpu, BothPaths = true };
-                            break;
-                        default:
-                            error = "--path takes vcpu, walker or both";
-                            return false;
-                    }
-
-                    i++;
-                    break;
-                case "--cwalk":
-                    if (string.IsNullOrEmpty(next))
-                    {
-                        error = "--cwalk needs the folder holding cwalk.c";
-                        return false;
-                    }
-
-                    result = result with { CwalkDir = next };
-                    i++;
-                    break;
-                case "--pin":
-                    result = result with { Pin = string.IsNullOrEmpty(next) || next == "none" ? null : next };
-                    i++;
-                    break;
-                case "--reps":
-                case "--sweep-reps":
-                case "--runs":
-                case "--walks":
-                case "--walks2d":
-                    if (!int.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1 ||
-                        (arg.StartsWith("--walks", StringComparison.Ordinal) && n < 1000))
-                    {
-                        error = $"{arg} needs a positive number{(arg.StartsWith("--walks", StringComparison.Ordinal) ? " of at least 1000" : "")}";
-                        return false;
-                    }
-
-                    result = arg switch
-                    {
-                        "--reps" => result with { Repetitions = n },
-                        "--sweep-reps" => result with { SweepRepetitions = n },
-                        "--runs" => result with { Runs = n },
-                        "--walks" => result with { Walks = n },
-                        _ => result with { Walks2d = n },
-                    };
-                    i++;
-                    break;
-                default:
-                    error = $"unknown option '{arg}'";
-                    return false;
+                result.AddError($"--only: unknown figure '{unknown}' (figures: {string.Join(", ", WalkFigure.All.Select(f => f.Name).Concat(SweepFigure.All.Select(s => s.Name)))}).");
             }
-        }
+        });
+        var path = new Option<string>("--path") { Description = "Vcpu.Access (vcpu, default, what users call), PageWalker.GvaToGpa alone (walker), or both.", DefaultValueFactory = _ => "vcpu" };
+        path.AcceptOnlyFromAmong("vcpu", "walker", "both");
+        var cwalk = new Option<string?>("--cwalk") { Description = "Folder holding cwalk.c and its Makefile (default: shared/perf above the checkout)." };
+        var pin = new Option<string>("--pin") { Description = "CPU both sides are pinned to with taskset, or none.", DefaultValueFactory = _ => "1" };
+        var reps = CliCommand.PositiveInt("--reps", "Timed repetitions per walk figure (median reported).", 7);
+        var sweepReps = CliCommand.PositiveInt("--sweep-reps", "Timed runs per sweep.", 5);
+        var runs = CliCommand.PositiveInt("--runs", "Process runs per side with --compare.", 1);
+        var walks = AtLeast1000("--walks", "Walks per repetition, 1-D (cwalk --walks).", 10_000_000);
+        var walks2d = AtLeast1000("--walks2d", "Walks per repetition, 2-D (cwalk --walks2d).", 2_000_000);
+        var command = new Command(name,
+            "The C reference's figures (../shared/perf/cwalk.c) on the model: same names, page sets, access mix and A/D state. "
+            + "Walks: walk4 walk4_256m walk4_hot, walk5*, walkpae*, walk2d_4x4*, walk2d_5x5* (2-D: the vCPU in L2 over nested EPT); "
+            + "sweeps (checked against the oracle): access_sweep_933888_checked access_sweep_1916928_checked access_sweep_19169280. "
+            + "Each figure: medians of R repetitions after a warm-up that lasts until tiered JIT compilation is done; bytes_per_op "
+            + "from GC.GetAllocatedBytesForCurrentThread; cpu_ns_per_op: process CPU time per walk. --compare skips the C side with "
+            + "a message when the C reference is absent. docs/benchmarks.md has the details.")
+        {
+            json, breakdown, jitLog, compare, quick, noSweep, only, path, cwalk, pin, reps, sweepReps, runs, walks, walks2d,
+        };
+        command.SetAction(parsed =>
+        {
+            var result = new BenchArguments
+            {
+                Json = parsed.GetValue(json),
+                Breakdown = parsed.GetValue(breakdown),
+                JitLog = parsed.GetValue(jitLog),
+                Compare = parsed.GetValue(compare),
+                Repetitions = parsed.GetValue(reps),
+                SweepRepetitions = parsed.GetValue(sweepReps),
+                Runs = parsed.GetValue(runs),
+                Walks = parsed.GetValue(walks),
+                Walks2d = parsed.GetValue(walks2d),
+                CwalkDir = parsed.GetValue(cwalk),
+                Pin = parsed.GetValue(pin) is { } cpu && cpu != "none" ? cpu : null,
+                Path = parsed.GetValue(path) == "walker" ? WalkPath.Walker : WalkPath.Vcpu,
+                BothPaths = parsed.GetValue(path) == "both",
+            };
+            if (parsed.GetValue(quick))
+            {
+                result = result with { Repetitions = 5, Walks = 1_000_000, Walks2d = 200_000, SweepRepetitions = 3 };
+            }
 
-        parsed = result;
-        return true;
+            if (parsed.GetValue(only) is { } names)
+            {
+                result = result with { Only = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() };
+            }
+
+            if (parsed.GetValue(noSweep))
+            {
+                result = result with { Only = (result.Only ?? WalkFigure.All.Select(f => f.Name).ToList()).Where(n => !n.StartsWith("access_sweep", StringComparison.Ordinal)).ToList() };
+            }
+
+            return run(result);
+        });
+        return command;
     }
 
-    /// <summary>Writes the usage.</summary>
-    public static void PrintUsage(TextWriter writer)
+    private static Option<int> AtLeast1000(string name, string description, int defaultValue)
     {
-        writer.WriteLine("usage: ./workbench bench [--json] [--only a,b,...] [--reps R] [--walks N] [--walks2d N] [--sweep-reps R]");
-        writer.WriteLine("                         [--path vcpu|walker|both] [--quick] [--no-sweep] [--jit-log] [--breakdown]");
-        writer.WriteLine("       ./workbench bench --compare [--runs N] [--cwalk DIR] [--pin CPU|none] [same selection options]");
-        writer.WriteLine("  The C reference's figures (../shared/perf/cwalk.c) on the model: same names, page sets, access mix and A/D state.");
-        writer.WriteLine("  Walks: walk4 walk4_256m walk4_hot, walk5*, walkpae*, walk2d_4x4*, walk2d_5x5* (2-D: the vCPU in L2 over nested EPT);");
-        writer.WriteLine("  sweeps (checked against the oracle): access_sweep_933888_checked access_sweep_1916928_checked access_sweep_19169280.");
-        writer.WriteLine("  Each figure: medians of R repetitions after a warm-up that lasts until tiered JIT compilation is done;");
-        writer.WriteLine("  bytes_per_op from GC.GetAllocatedBytesForCurrentThread. Defaults as cwalk: R=7, N=10,000,000, 2-D 2,000,000.");
-        writer.WriteLine("  cpu_ns_per_op: process CPU time per walk (Environment.CpuUsage), less disturbed by other processes than wall time.");
-        writer.WriteLine("  --breakdown: where a walk's time goes (Vcpu.Access, GvaToGpa, GuestWalker direct, bare walk on model / flat memory,");
-        writer.WriteLine("  PermissionFault, EPT walks alone), CPU ns per walk; default figures walk4_hot walk4_256m walk2d_4x4_hot.");
-        writer.WriteLine("  --jit-log: the model's methods compiled during each figure and their tier (tier1 = what the timing ran).");
-        writer.WriteLine("  --path: Vcpu.Access (default, what users call), PageWalker.GvaToGpa alone, or both.");
-        writer.WriteLine("  --compare: builds cwalk with make (into out/cwalk), runs it and this benchmark as separate processes pinned");
-        writer.WriteLine("  with taskset (CPU 1), alternating, N runs each, and prints figure, C median, ours, ratio, bytes/op.");
-        writer.WriteLine("  Skips with a message when the C reference is absent. docs/benchmarks.md has the details.");
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ } token] && int.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) && value < 1000)
+            {
+                result.AddError($"{name} needs a number of at least 1000.");
+            }
+        });
+        return option;
     }
 }

@@ -316,7 +316,7 @@ public static class MmuHtml
         var table = new HtmlTable("register", "value", "decoded");
         table.AddRow("CR0", Bits.Hex(registers.Cr0), BitChips(registers.Cr0, Bits.Cr0Bits, onlySet: false));
         table.AddRow("CR3", Bits.Hex(registers.Cr3), string.Create(CultureInfo.InvariantCulture,
-            $"root table {Bits.Hex(mode == PagingMode.Pae ? registers.Cr3 & 0xFFFF_FFE0UL : registers.Cr3 & Pte64.AddressMask)}, low bits {Bits.Hex(registers.Cr3 & 0xFFF)}"));
+            $"{(mode == PagingMode.Pae ? "PDPT" : "root table")} {Bits.Hex(mode == PagingMode.Pae ? PaeFormat.PdptAddress(registers.Cr3) : registers.Cr3 & Pte64.AddressMask)}, low bits {Bits.Hex(registers.Cr3 & 0xFFF)}"));
         table.AddRow("CR4", Bits.Hex(registers.Cr4), BitChips(registers.Cr4, Bits.Cr4Bits, onlySet: true));
         table.AddRow("EFER", Bits.Hex(registers.Efer), BitChips(registers.Efer, Bits.EferBits, onlySet: false));
         table.AddRow("RFLAGS", Bits.Hex(registers.Rflags), new HtmlElement("span", Chip("AC", (registers.Rflags & Rflags.AC) != 0, "alignment check: lets explicit supervisor accesses bypass SMAP")));

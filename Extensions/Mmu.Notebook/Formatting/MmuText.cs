@@ -47,9 +47,10 @@ public static class MmuText
     }
 
     /// <summary>Registers with their set bits and the paging mode they select.</summary>
-    public static string Registers(CpuRegisters registers)
+    public static string Registers(CpuRegisters registers) => Registers(registers, CpuRole.Compute(registers));
+
+    private static string Registers(CpuRegisters registers, CpuRole role)
     {
-        CpuRole role = CpuRole.Compute(registers);
         return string.Create(CultureInfo.InvariantCulture,
             $"cr0={Bits.Hex(registers.Cr0)} [{Bits.SetNames(registers.Cr0, Bits.Cr0Bits)}] cr3={Bits.Hex(registers.Cr3)} "
             + $"cr4={Bits.Hex(registers.Cr4)} [{Bits.SetNames(registers.Cr4, Bits.Cr4Bits)}] efer={Bits.Hex(registers.Efer)} [{Bits.SetNames(registers.Efer, Bits.EferBits)}] "
@@ -61,7 +62,8 @@ public static class MmuText
     public static string Vcpu(Vcpu vcpu)
     {
         ArgumentNullException.ThrowIfNull(vcpu);
-        var text = new StringBuilder("vCPU: ").Append(Registers(vcpu.Registers));
+        // The vCPU's own role (its walker's, with guest_mode while L2 runs), not one recomputed from the registers.
+        var text = new StringBuilder("vCPU: ").Append(Registers(vcpu.Registers, vcpu.Role));
         if (vcpu.Mode == PagingMode.Pae)
         {
             text.Append("pdptrs: ").Append(string.Join(' ', vcpu.Pdptrs.ToArray().Select(Bits.Hex))).Append('\n');

@@ -22,6 +22,12 @@ namespace Workbench.Mmu.Paging
     /// </summary>
     public readonly struct PaeFormat : IPagingFormat
     {
+        /// <summary>
+        /// Where the four PDPTEs are for a CR3 value: bits 51:5 ("PDPTRs are 32 byte aligned when using PAE paging";
+        /// KVM <c>load_pdptrs</c> reads them at <c>cr3 &amp; ~0x1f</c>). The one rule the vCPU and every display use.
+        /// </summary>
+        public static ulong PdptAddress(ulong cr3) => cr3 & ~0x1FUL;
+
         /// <inheritdoc/>
         public static string Name => "pae";
         /// <inheritdoc/>

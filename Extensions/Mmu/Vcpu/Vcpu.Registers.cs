@@ -407,7 +407,7 @@ namespace Workbench.Mmu
         /// </summary>
         private string? LoadPdptrs(ulong cr3, ulong[] pdptrs, out ulong pdptBase, string register)
         {
-            pdptBase = cr3 & ~0x1FUL;
+            pdptBase = Paging.PaeFormat.PdptAddress(cr3);
             ulong reserved = PageFormat.PdptrReservedMask(_vm.Config.MaxPhyAddr);
 
             // KVM load_pdptrs: "real_gpa = kvm_translate_gpa(vcpu, mmu, gfn_to_gpa(pdpt_gfn), PFERR_USER_MASK |
