@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Workbench.Mmu.Bench;
 
@@ -18,17 +19,22 @@ public sealed class BenchMmuVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        int gib = 64;
-        if (args.Length == 2 && args[0] == "--gib" && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) && parsed is > 0 and <= 256)
+        var gib = new Option<int>("--gib") { Description = "Guest size in GiB, 1..256.", DefaultValueFactory = _ => 64 };
+        gib.Validators.Add(result =>
         {
-            gib = parsed;
-        }
-        else if (args.Length != 0)
-        {
-            Console.Error.WriteLine("usage: ./workbench bench-mmu [--gib 1..256]");
-            return 2;
-        }
+            if (result.Tokens is [{ } token] && int.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) && value is < 1 or > 256)
+            {
+                result.AddError($"--gib needs a number in 1..256, not {value}.");
+            }
+        });
+        var command = new Command(Name, "The shadow MMU on a guest mapping N GiB with 4K pages: building its tables, one shadow fault per page, "
+            + "accesses that hit, a sync of the root, and memory.") { gib };
+        command.SetAction(parsed => Measure(parsed.GetValue(gib)));
+        return CliCommand.Invoke(command, args);
+    }
 
+    private static int Measure(int gib)
+    {
         var r = ShadowWorkload.Run(gib);
         Console.WriteLine(FormattableString.Invariant($"guest: {gib} GiB mapped by {r.Pages:N0} 4K pages ({r.GptBytes >> 20} MiB of gPTEs)"));
         Console.WriteLine(FormattableString.Invariant($"  build guest tables      {r.BuildSeconds,8:0.00} s"));

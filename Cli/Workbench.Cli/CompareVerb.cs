@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.CommandLine;
 using Newtonsoft.Json;
 using Workbench.Mmu.Analysis;
 using Workbench.Mmu.Contexts;
@@ -12,13 +13,6 @@ namespace Workbench.Cli;
 /// </summary>
 public sealed class CompareVerb : ICliVerb
 {
-    private const string Usage =
-        "usage: ./workbench compare --variants A,B,... [--suite standard|quick] [--json] [--no-sweep]\n"
-        + "       ./workbench compare --list\n"
-        + "       ./workbench compare --metrics --variants A,B,... [--json]   objects, fields used per scenario, pointer moves, who serves what\n"
-        + "  Runs the suite under every variant (the first is the baseline) and reports each case that differs, with\n"
-        + "  the first divergence side by side. --json: one line per divergent case, then a summary line.";
-
     /// <inheritdoc/>
     public string Name => "compare";
 
@@ -28,83 +22,56 @@ public sealed class CompareVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        string[]? variants = null;
-        string suite = "standard";
-        bool json = false;
-        bool sweep = true;
-        bool metrics = false;
-        for (int i = 0; i < args.Length; i++)
+        var list = new Option<bool>("--list") { Description = "Print the registered variants, one per line." };
+        var metrics = new Option<bool>("--metrics") { Description = "Structural metrics per variant: objects, fields used per scenario, pointer moves, who serves what." };
+        var variants = VariantOptions.Variants(minimum: 1);
+        var suite = VariantOptions.Suite();
+        var json = new Option<bool>("--json") { Description = "One line per divergent case, then {\"summary\": ...} (metrics: one line per variant)." };
+        var noSweep = new Option<bool>("--no-sweep") { Description = "Skip the access.c sample." };
+        var command = new Command(Name,
+            "Runs the suite under every variant (the first is the baseline) and reports each case where what the guest sees "
+            + "differs, with the first divergence side by side (docs/variants.md).")
         {
-            switch (args[i])
+            list, metrics, variants, suite, json, noSweep,
+        };
+        command.SetAction(parsed =>
+        {
+            if (parsed.GetValue(list))
             {
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                case "--list":
-                    foreach (string name in ContextLayouts.Names)
-                    {
-                        Console.WriteLine(name);
-                    }
+                foreach (string name in ContextLayouts.Names)
+                {
+                    Console.WriteLine(name);
+                }
 
-                    return 0;
-                case "--variants" when i + 1 < args.Length:
-                    variants = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    break;
-                case "--suite" when i + 1 < args.Length:
-                    suite = args[++i];
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                case "--metrics":
-                    metrics = true;
-                    break;
-                case "--no-sweep":
-                    sweep = false;
-                    break;
-                default:
-                    Console.Error.WriteLine($"workbench compare: unexpected argument '{args[i]}'");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
+                return 0;
             }
-        }
 
-        if (metrics && variants is { Length: > 0 } && variants.All(ContextLayouts.Exists))
-        {
-            WriteMetrics(variants.Select(StructureMetrics.Measure).ToList(), json);
+            string[] names = parsed.GetValue(variants) ?? [];
+            if (parsed.GetValue(metrics) && names.Length > 0)
+            {
+                WriteMetrics(names.Select(StructureMetrics.Measure).ToList(), parsed.GetValue(json));
+                return 0;
+            }
+
+            if (names.Length < 2)
+            {
+                Console.Error.WriteLine("compare: --variants needs at least two names, e.g. --variants 6.12,chainsaw-v2 (or --list, --metrics).");
+                return 2;
+            }
+
+            ComparisonReport report = VariantComparison.Run(names, ComparisonSuite.Build(parsed.GetValue(suite)!), !parsed.GetValue(noSweep));
+            if (parsed.GetValue(json))
+            {
+                WriteJson(report);
+            }
+            else
+            {
+                WriteText(report);
+            }
+
             return 0;
-        }
-
-        if (variants is null || variants.Length < 2)
-        {
-            Console.Error.WriteLine("workbench compare: --variants needs at least two names, e.g. --variants 6.12,chainsaw-v2");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
-        if (variants.FirstOrDefault(v => !ContextLayouts.Exists(v)) is { } unknown)
-        {
-            Console.Error.WriteLine($"workbench compare: unknown variant '{unknown}' (registered: {string.Join(", ", ContextLayouts.Names)})");
-            return 2;
-        }
-
-        if (!ComparisonSuite.Names.Contains(suite))
-        {
-            Console.Error.WriteLine($"workbench compare: unknown suite '{suite}' (expected {string.Join(", ", ComparisonSuite.Names)})");
-            return 2;
-        }
-
-        ComparisonReport report = VariantComparison.Run(variants, ComparisonSuite.Build(suite), sweep);
-        if (json)
-        {
-            WriteJson(report);
-        }
-        else
-        {
-            WriteText(report);
-        }
-
-        return 0;
+        });
+        return CliCommand.Invoke(command, args);
     }
 
     private static void WriteJson(ComparisonReport report)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Newtonsoft.Json;
 using Workbench.Mmu.Analysis;
 using Workbench.Mmu.Contexts;
@@ -11,12 +12,6 @@ namespace Workbench.Cli;
 /// </summary>
 public sealed class ExplainVerb : ICliVerb
 {
-    private const string Usage =
-        "usage: ./workbench explain --variants A,B [--suite standard|quick] [--json]\n"
-        + "  Learns when B diverges from A: a rule over the suite's features (l2, l1_tdp, l0_tdp, svm, paging_levels,\n"
-        + "  wp_flip, cpuid_change) with its accuracy and support. --json: the divergent cases as rows, then\n"
-        + "  {\"rule\": ..., \"accuracy\": x, \"support\": n}.";
-
     /// <inheritdoc/>
     public string Name => "explain";
 
@@ -26,56 +21,39 @@ public sealed class ExplainVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        string[]? variants = null;
-        string suite = "standard";
-        bool json = false;
-        for (int i = 0; i < args.Length; i++)
+        var variants = VariantOptions.Variants(minimum: 2, maximum: 2);
+        variants.Required = true;
+        var suite = VariantOptions.Suite();
+        var json = new Option<bool>("--json") { Description = "The divergent cases as rows, then {\"rule\": ..., \"accuracy\": x, \"support\": n}." };
+        var command = new Command(Name,
+            "Learns when B diverges from A: a rule over the suite's features (l2, l1_tdp, l0_tdp, svm, paging_levels, wp_flip, "
+            + "cpuid_change) with its accuracy and support.")
         {
-            switch (args[i])
+            variants, suite, json,
+        };
+        command.SetAction(parsed =>
+        {
+            string[] names = parsed.GetValue(variants)!;
+            ComparisonReport report = VariantComparison.Run(names, ComparisonSuite.Build(parsed.GetValue(suite)!), includeSweep: false);
+            var rows = ExplainData.Divergence(report, names[1]);
+            LearnedRule rule = new FastTreeRuleLearner().Learn(rows);
+            if (parsed.GetValue(json))
             {
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
-                case "--variants" when i + 1 < args.Length:
-                    variants = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    break;
-                case "--suite" when i + 1 < args.Length:
-                    suite = args[++i];
-                    break;
-                case "--json":
-                    json = true;
-                    break;
-                default:
-                    Console.Error.WriteLine($"workbench explain: unexpected argument '{args[i]}'");
-                    Console.Error.WriteLine(Usage);
-                    return 2;
-            }
-        }
+                foreach (var comparison in report.Cases.Where(c => c.Diverges))
+                {
+                    Console.WriteLine(JsonConvert.SerializeObject(new { @case = comparison.Case.Name, features = comparison.Case.Features }));
+                }
 
-        if (variants is not { Length: 2 } || variants.Any(v => !ContextLayouts.Exists(v)) || !ComparisonSuite.Names.Contains(suite))
-        {
-            Console.Error.WriteLine($"workbench explain: --variants needs two of {string.Join(", ", ContextLayouts.Names)}; --suite one of {string.Join(", ", ComparisonSuite.Names)}");
-            return 2;
-        }
-
-        ComparisonReport report = VariantComparison.Run(variants, ComparisonSuite.Build(suite), includeSweep: false);
-        var rows = ExplainData.Divergence(report, variants[1]);
-        LearnedRule rule = new FastTreeRuleLearner().Learn(rows);
-        if (json)
-        {
-            foreach (var comparison in report.Cases.Where(c => c.Diverges))
-            {
-                Console.WriteLine(JsonConvert.SerializeObject(new { @case = comparison.Case.Name, features = comparison.Case.Features }));
+                Console.WriteLine(JsonConvert.SerializeObject(new { rule = rule.Rule, accuracy = Math.Round(rule.Accuracy, 4), support = rule.Support }));
+                return 0;
             }
 
-            Console.WriteLine(JsonConvert.SerializeObject(new { rule = rule.Rule, accuracy = Math.Round(rule.Accuracy, 4), support = rule.Support }));
+            Console.WriteLine($"{names[1]} diverges from {names[0]} on {rows.Count(r => r.Label)} of {rows.Count} cases");
+            Console.WriteLine($"  rule:     {rule.Rule}");
+            Console.WriteLine($"  accuracy: {rule.Accuracy:P1}");
+            Console.WriteLine($"  support:  {rule.Support} cases match the rule");
             return 0;
-        }
-
-        Console.WriteLine($"{variants[1]} diverges from {variants[0]} on {rows.Count(r => r.Label)} of {rows.Count} cases");
-        Console.WriteLine($"  rule:     {rule.Rule}");
-        Console.WriteLine($"  accuracy: {rule.Accuracy:P1}");
-        Console.WriteLine($"  support:  {rule.Support} cases match the rule");
-        return 0;
+        });
+        return CliCommand.Invoke(command, args);
     }
 }

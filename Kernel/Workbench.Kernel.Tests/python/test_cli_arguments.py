@@ -28,6 +28,9 @@ class CliArgumentTests(unittest.TestCase):
             (["sweep", "access", "--maxphyaddr", "60"], "sweep access: --maxphyaddr needs a number in 36..52 (46 and 52 are the interesting ones)."),
             (["sweep", "access", "--limit", "-1"], "sweep access: --limit needs a non-negative number of cases."),
             (["bench", "--walks", "10"], "bench: --walks needs a number of at least 1000."),
+            (["compare", "--variants", "6.12,6.13"], "compare: unknown variant '6.13' (registered: 2010, 6.12, broken-cpuid-role, broken-nested-wp, chainsaw-v1, chainsaw-v2)."),
+            (["explain", "--variants", "6.12"], "explain: --variants needs exactly 2 names, e.g. --variants 6.12,broken-nested-wp."),
+            (["bench-mmu", "--gib", "0"], "bench-mmu: --gib needs a number in 1..256, not 0."),
         ]:
             with self.subTest(args=args):
                 result = cli(*args)
@@ -38,7 +41,7 @@ class CliArgumentTests(unittest.TestCase):
 
     def test_help_is_uniform(self):
         for verb in (["notebooks"], ["pack"], ["convert"], ["bench-hosts"], ["kernel", "install"], ["kernel", "start"],
-                     ["sweep", "access"], ["bench"]):
+                     ["sweep", "access"], ["bench"], ["compare"], ["explain"], ["naming"], ["bench-mmu"]):
             with self.subTest(verb=verb):
                 result = cli(*verb, "--help")
                 self.assertEqual(result.returncode, 0, result.stderr)
