@@ -138,7 +138,9 @@ namespace Workbench.Mmu.Walk
 
                 // SDM 4.7 / 29.3.3.1: a reserved bit in any entry gives RSVD=1, P=1 (KVM is_rsvd_bits_set; for EPT
                 // also is_bad_mt_xwr, which the nested MMU turns into an EPT misconfiguration).
-                if (context.IsReserved(pte, level) || (TFormat.IsEpt && context.Mbec && MbecMisconfigured(pte, context)))
+                if (TFormat.IsEpt
+                    ? context.IsReserved(pte, level) || (context.Mbec && MbecMisconfigured(pte, context))
+                    : context.IsReservedX86(pte, level))
                 {
                     errcode = (ulong)(PfErr.Rsvd | PfErr.Present);
                     goto Error;

@@ -124,6 +124,13 @@ namespace Workbench.Mmu.Walk
         /// <summary>Address of the top-level table the root points to (CR3 / EPTP / nCR3 bits 51:12).</summary>
         public ulong TableGpaOfRoot() => Root & 0x000F_FFFF_FFFF_F000UL;
 
+        /// <summary>
+        /// <see cref="IsReserved"/> without the EPT-only memory-type/XWR term: x86 formats have <c>bad_mt_xwr</c> = 0
+        /// (KVM FNAME(is_bad_mt_xwr) is "return false" for them), so the walk of an x86 format skips the shift.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool IsReservedX86(ulong gpte, int level) => (gpte & _reservedMasks[(int)(((gpte >> 7) & 1) * 5) + level - 1]) != 0;
+
         /// <summary>PDPTR <paramref name="index"/> (0..3; KVM <c>kvm_pdptr_read</c>).</summary>
         public ulong GetPdptr(int index) => index switch
         {
