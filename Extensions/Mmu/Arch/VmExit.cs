@@ -56,7 +56,7 @@ namespace Workbench.Mmu.Arch
     /// SVM nested-page-fault exit information (APM Vol. 2 15.25.6): <c>EXITINFO1</c> is a #PF-style error code
     /// (P, W, U, RSVD, I/D) in bits 31:0 plus bit 32 when the fault happened on the final guest-physical address
     /// and bit 33 when it happened on a guest page-table access; <c>EXITINFO2</c> is the faulting guest-physical
-    /// address. (KVM 6.12 sets bit 32 for every emulated NPF, "TODO: track the cause"; the post-chainsaw tree ORs
+    /// address. (KVM 6.12 sets bit 32 for every emulated NPF — its source leaves tracking the cause for later — while the post-chainsaw tree ORs
     /// the fault stage into the error code, as the hardware reports it. The model reports the hardware value.)
     /// </summary>
     public static class NestedPageFault
