@@ -19,14 +19,7 @@ public sealed class BenchMmuVerb : ICliVerb
     /// <inheritdoc/>
     public int Run(string[] args)
     {
-        var gib = new Option<int>("--gib") { Description = "Guest size in GiB, 1..256.", DefaultValueFactory = _ => 64 };
-        gib.Validators.Add(result =>
-        {
-            if (result.Tokens is [{ } token] && int.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) && value is < 1 or > 256)
-            {
-                result.AddError($"--gib needs a number in 1..256, not {value}.");
-            }
-        });
+        var gib = CliCommand.IntInRange("--gib", "Guest size in GiB, 1..256.", 64, 1, 256, value => $"--gib needs a number in 1..256, not {value}.");
         var command = new Command(Name, "The shadow MMU on a guest mapping N GiB with 4K pages: building its tables, one shadow fault per page, "
             + "accesses that hit, a sync of the root, and memory.") { gib };
         command.SetAction(parsed => Measure(parsed.GetValue(gib)));

@@ -390,8 +390,8 @@ internal sealed record BenchArguments
         var reps = CliCommand.PositiveInt("--reps", "Timed repetitions per walk figure (median reported).", 7);
         var sweepReps = CliCommand.PositiveInt("--sweep-reps", "Timed runs per sweep.", 5);
         var runs = CliCommand.PositiveInt("--runs", "Process runs per side with --compare.", 1);
-        var walks = AtLeast1000("--walks", "Walks per repetition, 1-D (cwalk --walks).", 10_000_000);
-        var walks2d = AtLeast1000("--walks2d", "Walks per repetition, 2-D (cwalk --walks2d).", 2_000_000);
+        var walks = CliCommand.IntInRange("--walks", "Walks per repetition, 1-D (cwalk --walks).", 10_000_000, 1000, int.MaxValue, _ => "--walks needs a number of at least 1000.");
+        var walks2d = CliCommand.IntInRange("--walks2d", "Walks per repetition, 2-D (cwalk --walks2d).", 2_000_000, 1000, int.MaxValue, _ => "--walks2d needs a number of at least 1000.");
         var command = new Command(name,
             "The C reference's figures (../shared/perf/cwalk.c) on the model: same names, page sets, access mix and A/D state. "
             + "Walks: walk4 walk4_256m walk4_hot, walk5*, walkpae*, walk2d_4x4*, walk2d_5x5* (2-D: the vCPU in L2 over nested EPT); "
@@ -438,18 +438,5 @@ internal sealed record BenchArguments
             return run(result);
         });
         return command;
-    }
-
-    private static Option<int> AtLeast1000(string name, string description, int defaultValue)
-    {
-        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        option.Validators.Add(result =>
-        {
-            if (result.Tokens is [{ } token] && int.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) && value < 1000)
-            {
-                result.AddError($"{name} needs a number of at least 1000.");
-            }
-        });
-        return option;
     }
 }

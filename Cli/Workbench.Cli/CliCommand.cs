@@ -33,16 +33,24 @@ internal static class CliCommand
     }
 
     /// <summary>An option that accepts only positive numbers, naming itself in the error.</summary>
-    public static Option<int> PositiveInt(string name, string description, int defaultValue)
+    public static Option<int> PositiveInt(string name, string description, int defaultValue) =>
+        IntInRange(name, description, defaultValue, 1, int.MaxValue, value => $"{name} wants a positive number, not {value}.");
+
+    /// <summary>
+    /// An int option whose value must lie in <paramref name="min"/>..<paramref name="max"/>; outside it the option reports
+    /// <paramref name="message"/>(value) as its error.
+    /// </summary>
+    public static Option<int> IntInRange(string name, string description, int defaultValue, int min, int max, Func<int, string> message)
     {
         var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(result =>
         {
             // Read the token, not the value: a token that is no number at all is System.CommandLine's error to report,
             // and asking for its value would throw.
-            if (result.Tokens is [{ } token] && int.TryParse(token.Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value) && value <= 0)
+            if (result.Tokens is [{ } token] && int.TryParse(token.Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value)
+                && (value < min || value > max))
             {
-                result.AddError($"{name} wants a positive number, not {value}.");
+                result.AddError(message(value));
             }
         });
         return option;

@@ -57,19 +57,10 @@ internal sealed record SweepArguments
                 result.AddError("--limit needs a non-negative number of cases.");
             }
         });
-        var maxPhyAddr = new Option<int>("--maxphyaddr")
-        {
-            Description = $"Guest MAXPHYADDR, {VmConfig.MinMaxPhyAddr}..{VmConfig.MaxMaxPhyAddr}: bit 51 is tested below 52, bit 36 below 37.",
-            DefaultValueFactory = _ => 46,
-        };
-        maxPhyAddr.Validators.Add(result =>
-        {
-            if (result.Tokens is [{ } token] && int.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value)
-                && (value < VmConfig.MinMaxPhyAddr || value > VmConfig.MaxMaxPhyAddr))
-            {
-                result.AddError($"--maxphyaddr needs a number in {VmConfig.MinMaxPhyAddr}..{VmConfig.MaxMaxPhyAddr} (46 and 52 are the interesting ones).");
-            }
-        });
+        var maxPhyAddr = CliCommand.IntInRange("--maxphyaddr",
+            $"Guest MAXPHYADDR, {VmConfig.MinMaxPhyAddr}..{VmConfig.MaxMaxPhyAddr}: bit 51 is tested below 52, bit 36 below 37.", 46,
+            VmConfig.MinMaxPhyAddr, VmConfig.MaxMaxPhyAddr,
+            _ => $"--maxphyaddr needs a number in {VmConfig.MinMaxPhyAddr}..{VmConfig.MaxMaxPhyAddr} (46 and 52 are the interesting ones).");
         var la57 = new Option<bool>("--la57") { Description = "Repeat the sweep with 5-level paging, as access_test.c does." };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Count every mismatch (the first is still reported)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress line." };

@@ -40,7 +40,7 @@ public class EptAccessTests
         var entryGpa = rig.TdpEntryGpa(level);
         var original = rig.Experiment.Memory.Single(m => m.Gpa == entryGpa).Value;
         var steps = NestedRig.Run(rig.With(
-            new PokeStep(entryGpa, (original & ~7UL) | (ulong)xwr),
+            new PokeStep(entryGpa, (original & ~7UL) | (uint)xwr),
             new AccessStep(kind, NestedRig.Gva)));
         var walk = ((AccessResult)steps[1]).Walk;
 

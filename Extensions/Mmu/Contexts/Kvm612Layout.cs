@@ -98,7 +98,7 @@ namespace Workbench.Mmu.Contexts
             InvalidateRolesAfterCpuid(_mmus, _walkers);
             if (MmuIsNested)
             {
-                ConfigureGuestMmu(vcpu);
+                LayoutKit.ConfigureTdpShadow(_vm, vcpu, _guestWalk, _guestMmu);
             }
 
             InitMmu(vcpu);
@@ -126,7 +126,7 @@ namespace Workbench.Mmu.Contexts
 
             // nested_ept_init_mmu_context / nested_svm_init_mmu_context.
             Point(ref _mmu, _guestMmu);
-            ConfigureGuestMmu(vcpu);
+            LayoutKit.ConfigureTdpShadow(_vm, vcpu, _guestWalk, _guestMmu);
             Point(ref _walkMmu, _nestedWalk);
         }
 
@@ -146,18 +146,8 @@ namespace Workbench.Mmu.Contexts
             _walkMmu.Load(vcpu.Registers.Cr3, vcpu.Pdptrs, vcpu.PdptBase);
             if (MmuIsNested && vcpu.Nested is { } nested)
             {
-                LoadGuestMmuRoot(nested);
+                LayoutKit.LoadTdpRoot(_guestWalk, nested);
             }
-        }
-
-        private void ConfigureGuestMmu(Vcpu vcpu)
-        {
-            LayoutKit.ConfigureTdpShadow(_vm, vcpu, _guestWalk, _guestMmu);
-        }
-
-        private void LoadGuestMmuRoot(NestedGuest nested)
-        {
-            LayoutKit.LoadTdpRoot(_guestWalk, nested);
         }
     }
 }
