@@ -56,6 +56,9 @@ namespace Workbench.Mmu.Contexts
         /// <inheritdoc/>
         public override IReadOnlyList<PageWalker> Walkers => _walkers;
 
+        /// <summary>Only <c>arch.mmu</c> is left: the GVA walker is fixed, <c>walk_mmu</c> is gone (seed 001).</summary>
+        public override IReadOnlyList<Experiments.ContextPointerCard> Pointers => [new Experiments.ContextPointerCard("mmu", _mmu.Name)];
+
         /// <summary>Post-series <c>mmu_is_nested</c>: <c>arch.mmu == &amp;guest_mmu</c>.</summary>
         public bool MmuIsNested => ReferenceEquals(_mmu, _guestMmu);
 

@@ -41,6 +41,13 @@ namespace Workbench.Mmu.Contexts
         /// <summary>Who serves accesses right now.</summary>
         public virtual ServingContexts Serving => new ServingContexts(ActiveMmu.Name, ActiveWalker.Name, ActiveMmu.RootRole.GuestMode);
 
+        /// <summary>
+        /// The organization's pointers and what each designates now, in its own names (6.12: <c>mmu</c> and
+        /// <c>walk_mmu</c>). Layouts without a walk pointer override this.
+        /// </summary>
+        public virtual IReadOnlyList<Experiments.ContextPointerCard> Pointers =>
+            [new Experiments.ContextPointerCard("mmu", ActiveMmu.Name), new Experiments.ContextPointerCard("walk_mmu", ActiveWalker.Name)];
+
         /// <summary>KVM <c>kvm_init_mmu</c>: recompute roles from the running guest's registers and refresh contexts.</summary>
         public abstract void InitMmu(Vcpu vcpu);
 

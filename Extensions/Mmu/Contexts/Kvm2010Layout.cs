@@ -35,6 +35,9 @@ namespace Workbench.Mmu.Contexts
             _walkMmu = _walk;
         }
 
+        /// <summary>In 2010 <c>arch.mmu</c> is the object itself, not a pointer; <c>walk_mmu</c> is the one pointer.</summary>
+        public override IReadOnlyList<Experiments.ContextPointerCard> Pointers => [new Experiments.ContextPointerCard("walk_mmu", ActiveWalker.Name)];
+
         /// <inheritdoc/>
         public override string Name => "2010";
 

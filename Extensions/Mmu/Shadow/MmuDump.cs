@@ -33,7 +33,14 @@ namespace Workbench.Mmu.Shadow
         {
             ArgumentNullException.ThrowIfNull(vm);
             ArgumentNullException.ThrowIfNull(layout);
-            MmuContext mmu = layout.ActiveMmu;
+            return Of(vm, layout.ActiveMmu);
+        }
+
+        /// <summary>Takes the dump of one MMU object (its root and prev_roots).</summary>
+        public static MmuDump Of(Vm vm, MmuContext mmu)
+        {
+            ArgumentNullException.ThrowIfNull(vm);
+            ArgumentNullException.ThrowIfNull(mmu);
             var pages = new List<ShadowPage>();
             var seen = new HashSet<ShadowPage>();
             foreach (ShadowRoot root in new[] { mmu.Root }.Concat(mmu.PrevRoots).Where(r => r is not null)!)
