@@ -31,6 +31,7 @@ public static class MmuFormatters
     [
         typeof(WalkResult), typeof(WalkTrace), typeof(ImmutableArray<TraceEntry>), typeof(CpuRegisters), typeof(Vcpu), typeof(Vm),
         typeof(PageFormat), typeof(ExperimentRun), typeof(ExperimentResult),
+        .. SessionRendering.FormattedTypes,
     ];
 
     /// <summary>Hands every rendering of <see cref="FormattedTypes"/> to <paramref name="registry"/>.</summary>
@@ -46,6 +47,7 @@ public static class MmuFormatters
         registry.Add<PageFormat>(f => Html(MmuHtml.PageFormat(f)), MmuText.PageFormat);
         registry.Add<ExperimentRun>(r => Html(MmuHtml.ExperimentRun(r)), MmuText.ExperimentRun);
         registry.Add<ExperimentResult>(r => Html(MmuHtml.ExperimentResult(r)), MmuText.ExperimentResult);
+        SessionRendering.RegisterAll(registry);
     }
 
     /// <summary>One output: the rendering wrapped with the style sheet (<see cref="Theme.Document"/>).</summary>

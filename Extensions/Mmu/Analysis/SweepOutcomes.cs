@@ -22,4 +22,79 @@ public sealed record SweepOutcomes(
     AccessSweepResult Sweep,
     ImmutableSortedDictionary<uint, long> ErrorCodes,
     long Succeeded,
-    ImmutableArray<FlagOutcome> Flags);
+    ImmutableArray<FlagOutcome> Flags)
+{
+    /// <summary>Runs the sweep's cases in its order, tallying outcomes (interim version; the full one lands with the charts).</summary>
+    public static SweepOutcomes Compute(AccessSweepOptions options, Action<AccessSweepProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var sweep = new AccessSweep(options);
+        var codes = new SortedDictionary<uint, long>();
+        var cases = new long[AccessCaseNames.FlagCount];
+        var faults = new long[AccessCaseNames.FlagCount];
+        long succeeded = 0;
+        long run = 0;
+        long mismatches = 0;
+        AccessMismatch? first = null;
+        long limit = options.Limit ?? long.MaxValue;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan last = TimeSpan.Zero;
+        AccessCase flags = AccessCase.None;
+        long ordinal = 0;
+        AccessShard shard = options.EffectiveShard;
+        do
+        {
+            if (run >= limit || cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (!shard.Includes(ordinal++))
+            {
+                continue;
+            }
+
+            run++;
+            if (!sweep.RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason))
+            {
+                mismatches++;
+                first ??= sweep.DescribeMismatch(flags, expected, observed, reason!);
+            }
+
+            if (observed.Fault)
+            {
+                codes[(uint)observed.ErrorCode] = codes.GetValueOrDefault((uint)observed.ErrorCode) + 1;
+            }
+            else
+            {
+                succeeded++;
+            }
+
+            for (int bit = 0; bit < AccessCaseNames.FlagCount; bit++)
+            {
+                if (((uint)flags & (1u << bit)) != 0)
+                {
+                    cases[bit]++;
+                    if (observed.Fault)
+                    {
+                        faults[bit]++;
+                    }
+                }
+            }
+
+            if (progress is not null && (run & 4095) == 0 && clock.Elapsed - last >= TimeSpan.FromMilliseconds(250))
+            {
+                last = clock.Elapsed;
+                progress(new AccessSweepProgress(run, Math.Min(limit, run), last));
+            }
+        }
+        while (sweep.Space.TryBump(ref flags));
+
+        clock.Stop();
+        var result = new AccessSweepResult(options, -1, run, run, mismatches, clock.Elapsed, first);
+        return new SweepOutcomes(
+            result,
+            ImmutableSortedDictionary.CreateRange(codes),
+            succeeded,
+            [.. Enumerable.Range(0, AccessCaseNames.FlagCount).Select(b => new FlagOutcome(AccessCaseNames.NameOf(b), cases[b], faults[b]))]);
+    }
+}
