@@ -30,6 +30,9 @@ public static class MmuCommands
     private static MmuCommandParameter NameParameter(string what = "The guest to use (default: the current one)") =>
         new("--name", what, Completions: () => Session.Names);
 
+    private static MmuCommandParameter NoChartParameter() =>
+        new("--no-chart", "Skip the chart (each chart embeds plotly.js, about 4.8 MB, so charts can work offline)", Flag: true);
+
     private static MmuCommandParameter LevelParameter() =>
         new("--level", "Run at level 1 (L1) or 2 (L2); default: L2 when the guest has one", Completions: () => Levels);
 
@@ -187,6 +190,7 @@ public static class MmuCommands
             new("--cpl", "Privilege level 0..3 (default 0; 3 = user)", Completions: () => Cpls),
             new("--implicit", "An implicit supervisor access (e.g. a descriptor-table read)", Flag: true),
             LevelParameter(),
+            NoChartParameter(),
             NameParameter(),
         ])
     {
@@ -194,7 +198,10 @@ public static class MmuCommands
         {
             AccessReport report = Session.Access(args.Number("gva"), Kind(args), args.Int("cpl", 0, 0, 3), args.Flag("implicit"), OptionalLevel(args), args.Text("name"));
             output.Display(report);
-            output.Display(CommandCharts.Walk(report));
+            if (!args.Flag("no-chart"))
+            {
+                output.Display(CommandCharts.Walk(report));
+            }
         },
     };
 
@@ -283,13 +290,16 @@ public static class MmuCommands
     public static MmuCommandSpec Fault { get; } = new(
         "#!mmu-fault",
         "Builds the smallest change to the current guest that makes an access take this fault, runs it, and explains it in one sentence.",
-        [new("--kind", $"One of {string.Join(", ", FaultRecipes.Kinds)}", AllowImplicitName: true, Required: true, Completions: () => FaultRecipes.Kinds), NameParameter()])
+        [new("--kind", $"One of {string.Join(", ", FaultRecipes.Kinds)}", AllowImplicitName: true, Required: true, Completions: () => FaultRecipes.Kinds), NoChartParameter(), NameParameter()])
     {
         Handler = (args, output) =>
         {
             FaultReport report = Session.Fault(args.Choice("kind", FaultRecipes.Kinds, null), args.Text("name"));
             output.Display(report);
-            output.Display(CommandCharts.Walk(report.Access));
+            if (!args.Flag("no-chart"))
+            {
+                output.Display(CommandCharts.Walk(report.Access));
+            }
         },
     };
 
@@ -313,13 +323,16 @@ public static class MmuCommands
     public static MmuCommandSpec Dump { get; } = new(
         "#!mmu-dump",
         "The MMU state: every MMU object's roots, shadow pages and SPTEs, as a table and a chart.",
-        [NameParameter()])
+        [NoChartParameter(), NameParameter()])
     {
         Handler = (args, output) =>
         {
             DumpReport report = Session.Dump(args.Text("name"));
             output.Display(report);
-            output.Display(CommandCharts.Dump(report));
+            if (!args.Flag("no-chart"))
+            {
+                output.Display(CommandCharts.Dump(report));
+            }
         },
     };
 
@@ -330,6 +343,7 @@ public static class MmuCommands
         [
             new("--slice", "Run only the first N cases (default: all; about 1.9 million without PKU)"),
             new("--pku", "Include the PKU flags: on/off (default: on when the guest has CR4.PKE)", Completions: () => OnOffValues),
+            NoChartParameter(),
             NameParameter(),
         ])
     {
@@ -341,7 +355,7 @@ public static class MmuCommands
             SweepOutcomes outcomes = Session.Sweep(slice, pku, p => update(new SweepProgress(p.CasesRun, slice ?? 0, p.Elapsed)), args.Text("name"));
             update(new SweepProgress(outcomes.Sweep.CasesRun, outcomes.Sweep.CasesRun, outcomes.Sweep.Elapsed));
             output.Display(outcomes);
-            foreach (object chart in CommandCharts.Sweep(outcomes))
+            foreach (object chart in args.Flag("no-chart") ? [] : CommandCharts.Sweep(outcomes))
             {
                 output.Display(chart);
             }
