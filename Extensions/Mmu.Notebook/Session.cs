@@ -157,7 +157,11 @@ public static class Session
         NestedKind chosen = kind ?? (guest.Config.Vendor == Vendor.Amd ? NestedKind.Svm : NestedKind.Vmx);
         Guarded(() =>
         {
-            guest.EnterNested(chosen, l1Tdp, new GuestSetup(paging, wp, nx, smep, smap, pke, pkru, ac), new EptCapabilities(eptAd, execOnly, mbec), eptLevels);
+            // SVM has no EPT capabilities: its L2 gets the model's defaults (which the NPT walk ignores).
+            EptCapabilities capabilities = chosen == NestedKind.Vmx ? new EptCapabilities(eptAd, execOnly, mbec)
+                : eptAd || execOnly || mbec ? throw new MmuCommandException(eptAd ? "--ept-ad" : execOnly ? "--execonly" : "--mbec", "applies to a VMX L2 only; SVM's NPT has no such capability")
+                : new EptCapabilities();
+            guest.EnterNested(chosen, l1Tdp, new GuestSetup(paging, wp, nx, smep, smap, pke, pkru, ac), capabilities, eptLevels);
             return guest;
         });
         return guest.Card;

@@ -80,6 +80,21 @@ public class LiveExperimentTests
         Assert.Contains("1 step", error.Problem);
     }
 
+    [Fact]
+    public void a_refused_l2_leaves_the_guest_as_it_was()
+    {
+        var guest = LiveExperiment.Create("g", Amd, new GuestSetup());
+        guest.Map(MapTables.Guest, 0x40_0000, 0x20_0000, 4096, (ulong)PteFlags.Present);
+        Experiment before = guest.Experiment;
+        var error = Assert.Throws<ExperimentFormatException>(() =>
+            guest.EnterNested(NestedKind.Svm, true, new GuestSetup(), new EptCapabilities(AccessedDirty: false)));
+        Assert.Equal("ept", error.Field);
+        Assert.Equal(ExperimentWriter.Write(before), ExperimentWriter.Write(guest.Experiment));
+        Assert.Null(guest.Nested);
+        guest.EnterNested(NestedKind.Svm, true, new GuestSetup(), new EptCapabilities());
+        Assert.Equal(2, guest.Vm.Vcpu.Level);
+    }
+
     [Theory]
     [InlineData("pke", GuestPaging.Pae)]
     [InlineData("nx", GuestPaging.Bits32)]

@@ -211,28 +211,54 @@ public sealed class LiveExperiment
         }
 
         bool vmx = kind == NestedKind.Vmx;
-        CpuRegisters l1Before = _vcpu;
-        _vcpu = vmx ? _vcpu with { Cr4 = _vcpu.Cr4 | Cr4.VMXE } : _vcpu with { Efer = _vcpu.Efer | Efer.SVME };
-        ulong tdpRoot = 0;
-        if (l1Tdp)
+        if (!vmx && ept != new EptCapabilities())
         {
-            ulong root = AllocateL1Page();
-            tdpRoot = vmx ? root | ((ulong)(eptLevels - 1) << 3) | 6 | (ept.AccessedDirty ? 1UL << 6 : 0) : root;
+            throw new ExperimentFormatException("ept", "EPT capabilities (--ept-ad, --execonly, --mbec) apply to a VMX L2 only; SVM's NPT has none");
         }
 
-        // The L2 needs its TDP root before its tables can be allocated through it.
-        _nested = new NestedGuest(kind, l1Tdp, tdpRoot, ept, Experiment.DefaultRegisters);
-        ulong l2Cr3 = l2.Paging == GuestPaging.None ? 0 : AllocateL2Page();
-        _nested = _nested with { Registers = l2.Registers(l2Cr3) };
-        _vm = null;
+        // Everything below is undone if the L2 cannot be entered, so a refused L2 leaves the guest as it was.
+        var memoryBefore = new SortedDictionary<ulong, ulong>(_initialMemory);
+        var claimedBefore = (_l1Claimed.ToList(), _l2Claimed.ToList(), new Dictionary<ulong, ulong>(_l2Backing), _l1Cursor, _l2Cursor);
+        CpuRegisters l1Before = _vcpu;
         try
         {
+            _vcpu = vmx ? _vcpu with { Cr4 = _vcpu.Cr4 | Cr4.VMXE } : _vcpu with { Efer = _vcpu.Efer | Efer.SVME };
+            ulong tdpRoot = 0;
+            if (l1Tdp)
+            {
+                ulong root = AllocateL1Page();
+                tdpRoot = vmx ? root | ((ulong)(eptLevels - 1) << 3) | 6 | (ept.AccessedDirty ? 1UL << 6 : 0) : root;
+            }
+
+            // The L2 needs its TDP root before its tables can be allocated through it.
+            _nested = new NestedGuest(kind, l1Tdp, tdpRoot, ept, Experiment.DefaultRegisters);
+            ulong l2Cr3 = l2.Paging == GuestPaging.None ? 0 : AllocateL2Page();
+            _nested = _nested with { Registers = l2.Registers(l2Cr3) };
+            _vm = null;
             _ = Vm;
         }
         catch (ExperimentFormatException)
         {
             _vcpu = l1Before;
             _nested = null;
+            _initialMemory.Clear();
+            foreach (var (gpa, value) in memoryBefore)
+            {
+                _initialMemory[gpa] = value;
+            }
+
+            _l1Claimed.Clear();
+            _l1Claimed.AddRange(claimedBefore.Item1);
+            _l2Claimed.Clear();
+            _l2Claimed.AddRange(claimedBefore.Item2);
+            _l2Backing.Clear();
+            foreach (var (page, backing) in claimedBefore.Item3)
+            {
+                _l2Backing[page] = backing;
+            }
+
+            (_l1Cursor, _l2Cursor) = (claimedBefore.Item4, claimedBefore.Item5);
+            _vm = null;
             throw;
         }
     }
@@ -382,7 +408,7 @@ public sealed class LiveExperiment
     public void WriteL1(ulong gpa, ulong value)
     {
         ulong word = gpa & ~7UL;
-        if (!Vm.Memory.Contains(word, 8))
+        if (word > Config.MemorySize - 8)
         {
             throw new ExperimentFormatException("gpa", $"0x{gpa:x} is outside guest memory (0 .. 0x{Config.MemorySize - 1:x})");
         }
