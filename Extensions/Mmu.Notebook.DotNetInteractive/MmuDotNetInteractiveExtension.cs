@@ -32,26 +32,24 @@ public sealed class MmuDotNetInteractiveExtension : IKernelExtension
         ArgumentNullException.ThrowIfNull(kernel);
         EnsureFormattersRegistered();
 
-        // One command type serves every command: .NET Interactive deserializes the parameters with System.Text.Json,
-        // and [JsonExtensionData] collects those without a property (all of them) into MmuDirective.Arguments.
-        foreach (MmuCommandSpec spec in MmuCommands.All)
-        {
-            kernel.AddDirective<MmuDirective>(ToDirective(spec), (command, context) =>
-            {
-                var output = new ContextOutput(context);
-                var arguments = new MmuArguments((command.Arguments ?? []).Select(a => new KeyValuePair<string, string?>(a.Key, Text(a.Value))));
-                if (spec == MmuCommands.Load && !arguments.Flag("h"))
-                {
-                    output.WriteLine(MmuExtension.Summary);
-                }
-                else
-                {
-                    MmuCommands.Invoke(spec, arguments, output);
-                }
-
-                return Task.CompletedTask;
-            });
-        }
+        // .NET Interactive routes a directive to its handler by the command *type*, so each command has its own
+        // (empty) type; System.Text.Json's [JsonExtensionData] on the base collects every parameter.
+        Register<MmuLoadDirective>(kernel, MmuCommands.Load);
+        Register<MmuGuestDirective>(kernel, MmuCommands.Guest);
+        Register<MmuNestedDirective>(kernel, MmuCommands.NestedCommand);
+        Register<MmuMapDirective>(kernel, MmuCommands.Map);
+        Register<MmuAccessDirective>(kernel, MmuCommands.Access);
+        Register<MmuStoreDirective>(kernel, MmuCommands.Store);
+        Register<MmuPeekDirective>(kernel, MmuCommands.Peek);
+        Register<MmuPokeDirective>(kernel, MmuCommands.Poke);
+        Register<MmuSetDirective>(kernel, MmuCommands.Set);
+        Register<MmuInvlpgDirective>(kernel, MmuCommands.Invlpg);
+        Register<MmuFaultDirective>(kernel, MmuCommands.Fault);
+        Register<MmuWalkDirective>(kernel, MmuCommands.Walk);
+        Register<MmuDumpDirective>(kernel, MmuCommands.Dump);
+        Register<MmuSweepDirective>(kernel, MmuCommands.Sweep);
+        Register<MmuSaveDirective>(kernel, MmuCommands.Save);
+        Register<MmuRunDirective>(kernel, MmuCommands.Run);
 
         // The package's lib/ assemblies are already referenced by #r "nuget:"; the usings are a C# submission that
         // runs before the next cell (the C# kernel is busy with the #r while extensions load).
@@ -71,6 +69,26 @@ public sealed class MmuDotNetInteractiveExtension : IKernelExtension
                 s_formattersRegistered = true;
             }
         }
+    }
+
+    private static void Register<TDirective>(Kernel kernel, MmuCommandSpec spec)
+        where TDirective : MmuDirective
+    {
+        kernel.AddDirective<TDirective>(ToDirective(spec), (command, context) =>
+        {
+            var output = new ContextOutput(context);
+            var arguments = new MmuArguments((command.Arguments ?? []).Select(a => new KeyValuePair<string, string?>(a.Key, Text(a.Value))));
+            if (spec == MmuCommands.Load && !arguments.Flag("h"))
+            {
+                output.WriteLine(MmuExtension.Summary);
+            }
+            else
+            {
+                MmuCommands.Invoke(spec, arguments, output);
+            }
+
+            return Task.CompletedTask;
+        });
     }
 
     /// <summary>A bound value as text: strings as they are, numbers and booleans as written.</summary>
@@ -138,12 +156,63 @@ public sealed class MmuDotNetInteractiveExtension : IKernelExtension
 }
 
 /// <summary>
-/// Binds any <c>#!mmu-*</c> command: .NET Interactive turns the parameters into JSON (kebab-case names camel-cased,
-/// <c>-h</c> as <c>h</c>) and every one of them lands in <see cref="Arguments"/>.
+/// Binds a <c>#!mmu-*</c> command: .NET Interactive turns the parameters into JSON (kebab-case names camel-cased,
+/// <c>-h</c> as <c>h</c>) and every one of them lands in <see cref="Arguments"/>. Each command derives its own type
+/// (below): the host dispatches on the type.
 /// </summary>
-public sealed class MmuDirective : KernelDirectiveCommand
+public abstract class MmuDirective : KernelDirectiveCommand
 {
     /// <summary>The parameters given, as .NET Interactive bound them.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Arguments { get; set; }
 }
+
+#pragma warning disable SA1402 // One marker type per command, kept together.
+/// <summary><c>#!mmu-load</c>.</summary>
+public sealed class MmuLoadDirective : MmuDirective;
+
+/// <summary><c>#!mmu-guest</c>.</summary>
+public sealed class MmuGuestDirective : MmuDirective;
+
+/// <summary><c>#!mmu-nested</c>.</summary>
+public sealed class MmuNestedDirective : MmuDirective;
+
+/// <summary><c>#!mmu-map</c>.</summary>
+public sealed class MmuMapDirective : MmuDirective;
+
+/// <summary><c>#!mmu-access</c>.</summary>
+public sealed class MmuAccessDirective : MmuDirective;
+
+/// <summary><c>#!mmu-store</c>.</summary>
+public sealed class MmuStoreDirective : MmuDirective;
+
+/// <summary><c>#!mmu-peek</c>.</summary>
+public sealed class MmuPeekDirective : MmuDirective;
+
+/// <summary><c>#!mmu-poke</c>.</summary>
+public sealed class MmuPokeDirective : MmuDirective;
+
+/// <summary><c>#!mmu-set</c>.</summary>
+public sealed class MmuSetDirective : MmuDirective;
+
+/// <summary><c>#!mmu-invlpg</c>.</summary>
+public sealed class MmuInvlpgDirective : MmuDirective;
+
+/// <summary><c>#!mmu-fault</c>.</summary>
+public sealed class MmuFaultDirective : MmuDirective;
+
+/// <summary><c>#!mmu-walk</c>.</summary>
+public sealed class MmuWalkDirective : MmuDirective;
+
+/// <summary><c>#!mmu-dump</c>.</summary>
+public sealed class MmuDumpDirective : MmuDirective;
+
+/// <summary><c>#!mmu-sweep</c>.</summary>
+public sealed class MmuSweepDirective : MmuDirective;
+
+/// <summary><c>#!mmu-save</c>.</summary>
+public sealed class MmuSaveDirective : MmuDirective;
+
+/// <summary><c>#!mmu-run</c>.</summary>
+public sealed class MmuRunDirective : MmuDirective;
+#pragma warning restore SA1402
