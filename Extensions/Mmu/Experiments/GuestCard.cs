@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Workbench.Mmu.Arch;
 using Workbench.Mmu.Contexts;
 using Workbench.Mmu.Nested;
 using Workbench.Mmu.Paging;
