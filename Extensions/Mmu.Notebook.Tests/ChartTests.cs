@@ -142,7 +142,7 @@ public class ChartTests
     [Fact]
     public void sweep_charts_show_the_outcomes_counts()
     {
-        Analysis.SweepOutcomes outcomes = Analysis.SweepOutcomes.Compute(new Sweeps.AccessSweepOptions(Shard: new Sweeps.AccessShard(0, 1024)));
+        Analysis.SweepOutcomes outcomes = Analysis.SweepOutcomes.Compute(new Sweeps.AccessSweepOptions(Shard: new Sweeps.AccessShard(0, 1021)));
         JObject codes = JObject.Parse(SweepCharts.ErrorCodes(outcomes).ToPlotlyJson());
         JToken bars = codes["data"]![0]!;
         Assert.Equal(outcomes.ErrorCodes.Values, bars["y"]!.Values<long>());

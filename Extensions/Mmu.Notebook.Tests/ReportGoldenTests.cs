@@ -180,7 +180,7 @@ public class ReportGoldenTests
     [Fact]
     public void sweep_outcomes_summary()
     {
-        SweepOutcomes outcomes = SweepOutcomes.Compute(new AccessSweepOptions(Shard: new AccessShard(0, 512)));
+        SweepOutcomes outcomes = SweepOutcomes.Compute(new AccessSweepOptions(Shard: new AccessShard(0, 509)));
         Assert.Equal(0, outcomes.Sweep.Mismatches);
         string html = Verify(Stable(outcomes));
         Assert.Contains("model agrees", html);

@@ -389,6 +389,8 @@ public static partial class MmuHtml
         PagingMode.Pae => "PAE paging",
         PagingMode.Long4 => "4-level paging",
         PagingMode.Long5 => "5-level paging",
+        PagingMode.Ept4 => "4-level EPT",
+        PagingMode.Ept5 => "5-level EPT",
         _ => mode.ToString(),
     };
 }
