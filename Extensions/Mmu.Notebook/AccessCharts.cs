@@ -60,8 +60,9 @@ public static class AccessCharts
     private static Heatmap Cells(WalkGrid grid, string name, bool tdp, object colorScale)
     {
         var z = grid.Rows.Select(_ => new int?[grid.Columns.Count]).ToList();
-        var text = grid.Rows.Select(_ => new string[grid.Columns.Count]).ToList();
-        var hover = grid.Rows.Select(_ => new string[grid.Columns.Count]).ToList();
+        // Both traces cover the whole grid; a cell of the other trace must write nothing here (plotly writes "null").
+        var text = grid.Rows.Select(_ => Enumerable.Repeat(string.Empty, grid.Columns.Count).ToArray()).ToList();
+        var hover = grid.Rows.Select(_ => Enumerable.Repeat(string.Empty, grid.Columns.Count).ToArray()).ToList();
         foreach (WalkGrid.Cell cell in grid.Cells.Where(c => Bits.IsTdpRead(c.Entry) == tdp))
         {
             z[cell.Row][cell.Column] = cell.Order;
