@@ -204,6 +204,25 @@ public class ReportGoldenTests
     }
 
     [Fact]
+    public void reports_leave_their_charts_out_when_asked()
+    {
+        Vm vm = Guests.FirstWalkVm();
+        AccessReport report = ReportFixtures.Access("first", vm, AccessKind.Read, 0x401234);
+        Assert.Contains("class=\"mmu-chart\"", Formatter.ToDisplayString(report, Formatter.HtmlMimeType));
+        try
+        {
+            MmuHtml.EmbedCharts = false;
+            string html = Formatter.ToDisplayString(report, Formatter.HtmlMimeType);
+            Assert.DoesNotContain("mmu-chart", html);
+            Assert.Contains("walk: 4 page-table reads", html);
+        }
+        finally
+        {
+            MmuHtml.EmbedCharts = true;
+        }
+    }
+
+    [Fact]
     public void names_from_the_session_are_encoded()
     {
         string html = Formatter.ToDisplayString(GuestCard.Of("<b>x</b>", Guests.FirstWalkVm()), Formatter.HtmlMimeType);

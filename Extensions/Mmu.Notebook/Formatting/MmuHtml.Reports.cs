@@ -22,6 +22,14 @@ public static partial class MmuHtml
     public const int MaxDumpSpteRows = 256;
 
     /// <summary>
+    /// Whether the access, walk, dump and sweep renderings carry their charts (the default). A chart output carries
+    /// plotly.js unless <see cref="Charts.PlotlyLibrary.EmbedMode"/> is <c>FirstChartOnly</c> (4.8 MB, about 30 ms to
+    /// format); with this off the renderings are tables only and a cell shows the chart on its own
+    /// (<see cref="AccessCharts.Walk(AccessReport)"/>, <see cref="DumpCharts.ShadowPages"/>, <see cref="SweepCharts"/>).
+    /// </summary>
+    public static bool EmbedCharts { get; set; } = true;
+
+    /// <summary>
     /// A guest's card: the VM, the running level's registers with decoded bits and its CPU role, the root role, the
     /// MMU objects, walkers and pointers of the context organization, and who serves an access now.
     /// </summary>
@@ -94,7 +102,7 @@ public static partial class MmuHtml
             Faint(" · guest memory unchanged: the walk's A/D writes were undone")));
         element.Add(WalkResult(report.Result));
         element.Add(AccessWalk(report.Trace, PagingMode.None));
-        element.Add(new HtmlChart(AccessCharts.Walk(report)));
+        element.Add(Chart(() => AccessCharts.Walk(report)));
         return element;
     }
 
@@ -131,7 +139,7 @@ public static partial class MmuHtml
             element.Add(MmuDumpSection(mmu));
         }
 
-        element.Add(new HtmlChart(DumpCharts.ShadowPages(report)));
+        element.Add(Chart(() => DumpCharts.ShadowPages(report)));
         return element;
     }
 
@@ -170,7 +178,7 @@ public static partial class MmuHtml
             flags.AddRow(Code(flag.Flag), flag.Cases.ToString("N0", CultureInfo.InvariantCulture), flag.Faults.ToString("N0", CultureInfo.InvariantCulture), Percent(flag.Faults, flag.Cases));
         }
 
-        element.Add(codes.ToElement(), new HtmlChart(SweepCharts.ErrorCodes(outcomes)), flags.ToElement(), new HtmlChart(SweepCharts.FaultRateByFlag(outcomes)));
+        element.Add(codes.ToElement(), Chart(() => SweepCharts.ErrorCodes(outcomes)), flags.ToElement(), Chart(() => SweepCharts.FaultRateByFlag(outcomes)));
         return element;
     }
 
@@ -263,7 +271,7 @@ public static partial class MmuHtml
             new HtmlElement("div", "served by ", ServingText(report.Contexts)),
             AccessWalk(report.Trace, report.NestedMode),
             report.Sptes.IsDefaultOrEmpty ? new HtmlElement("div", Faint("no SPTE was created or changed")) : sptes.ToElement(),
-            new HtmlElement("div", new HtmlChart(AccessCharts.Walk(report))),
+            new HtmlElement("div", Chart(() => AccessCharts.Walk(report))),
         ];
     }
 
@@ -305,6 +313,8 @@ public static partial class MmuHtml
             : string.Create(CultureInfo.InvariantCulture, $"SPTEs: {total}");
         return section.Add(pages.ToElement(), sptes.ToElement());
     }
+
+    private static HtmlChart? Chart(Func<Charts.Figure> figure) => EmbedCharts ? new HtmlChart(figure()) : null;
 
     private static HtmlElement RoleCell(PageRole role) => new HtmlElement("span", Code(Bits.Hex(role.Word)), " ", Faint(Bits.RoleFields(role)));
 
