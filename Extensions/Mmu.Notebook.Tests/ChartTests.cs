@@ -103,6 +103,33 @@ public class ChartTests
         Assert.Equal("2-D walk: 24 reads (4 guest + 20 EPT)", (string?)json["layout"]!["title"]!["text"]);
     }
 
+    // Reads of a 2-D walk: each guest table's GPA is translated through L1's EPT (one read per EPT level) before
+    // its entry is read, then the final GPA is (SDM Vol. 3C 29.3.2); PAE PDPTEs come from the PDPTR registers
+    // loaded at VM entry, with no EPT walk (SDM 29.3.2, "PDPTE registers").
+    public static TheoryData<Paging.PagingMode, int, int, string[]> NestedWalks() => new()
+    {
+        { Paging.PagingMode.Long4, 4, 24, ["guest L4", "guest L3", "guest L2", "guest L1", "final GPA"] },
+        { Paging.PagingMode.Long5, 5, 35, ["guest L5", "guest L4", "guest L3", "guest L2", "guest L1", "final GPA"] },
+        { Paging.PagingMode.Pae, 4, 15, ["guest L3", "guest L2", "guest L1", "final GPA"] },
+        { Paging.PagingMode.Legacy32, 4, 14, ["guest L2", "guest L1", "final GPA"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(NestedWalks))]
+    public void access_walk_grid_has_a_row_per_guest_table_and_the_final_gpa(Paging.PagingMode l2Paging, int eptLevels, int reads, string[] rows)
+    {
+        var layout = Experiments.NestedSetup.Build(new Experiments.NestedSetup.Options { L2Paging = l2Paging, TdpLevels = eptLevels });
+        Vm vm = Experiments.ExperimentRunner.CreateVm(layout.Experiment);
+        Experiments.AccessReport report = ReportFixtures.Access("l2", vm, AccessKind.Read, Experiments.NestedSetup.Gva);
+        Assert.True(report.Result.IsOk, report.Result.ToString());
+        JObject json = JObject.Parse(AccessCharts.Walk(report).ToPlotlyJson());
+
+        Assert.Equal(rows, json["data"]![0]!["y"]!.Values<string>());
+        Assert.Equal(eptLevels + 1, json["data"]![0]!["x"]!.Count());
+        int?[] orders = json["data"]!.SelectMany(trace => Grid(trace!).SelectMany(row => row)).Where(cell => cell is not null).ToArray();
+        Assert.Equal(Enumerable.Range(1, reads).Cast<int?>(), orders.Order());
+    }
+
     [Fact]
     public void access_walk_of_a_1d_walk_is_one_row_with_write_backs_marked()
     {
