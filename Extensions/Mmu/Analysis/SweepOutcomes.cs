@@ -45,8 +45,8 @@ public sealed record SweepOutcomes(
     /// </summary>
     /// <param name="options">What to sweep.</param>
     /// <param name="progress">Called at most every 250 ms (and not at all for short runs).</param>
-    /// <param name="ct">Stops early; the outcomes count the cases run so far.</param>
-    public static SweepOutcomes Compute(AccessSweepOptions options, Action<AccessSweepProgress>? progress = null, CancellationToken ct = default)
+    /// <param name="cancellationToken">Stops early; the outcomes count the cases run so far.</param>
+    public static SweepOutcomes Compute(AccessSweepOptions options, Action<AccessSweepProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var sweep = new AccessSweep(options);
@@ -71,7 +71,7 @@ public sealed record SweepOutcomes(
         AccessCase flags = AccessCase.None;
         do
         {
-            if (run >= planned || ct.IsCancellationRequested)
+            if (run >= planned || cancellationToken.IsCancellationRequested)
             {
                 break;
             }
