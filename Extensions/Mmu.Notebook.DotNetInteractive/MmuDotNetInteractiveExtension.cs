@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
@@ -31,26 +32,26 @@ public sealed class MmuDotNetInteractiveExtension : IKernelExtension
         ArgumentNullException.ThrowIfNull(kernel);
         EnsureFormattersRegistered();
 
-        kernel.AddDirective<MmuRunDirective>(ToDirective(MmuCommands.Run), (command, context) =>
+        // One command type serves every command: .NET Interactive deserializes the parameters with System.Text.Json,
+        // and [JsonExtensionData] collects those without a property (all of them) into MmuDirective.Arguments.
+        foreach (MmuCommandSpec spec in MmuCommands.All)
         {
-            var output = new ContextOutput(context);
-            if (command.Help)
+            kernel.AddDirective<MmuDirective>(ToDirective(spec), (command, context) =>
             {
-                output.WriteLine(MmuCommands.Run.HelpText());
-            }
-            else
-            {
-                MmuCommands.RunExperiments(command.File, command.Trace, command.Name, output);
-            }
+                var output = new ContextOutput(context);
+                var arguments = new MmuArguments((command.Arguments ?? []).Select(a => new KeyValuePair<string, string?>(a.Key, Text(a.Value))));
+                if (spec == MmuCommands.Load && !arguments.Flag("h"))
+                {
+                    output.WriteLine(MmuExtension.Summary);
+                }
+                else
+                {
+                    MmuCommands.Invoke(spec, arguments, output);
+                }
 
-            return Task.CompletedTask;
-        });
-        kernel.AddDirective<MmuLoadDirective>(ToDirective(MmuCommands.Load), (command, context) =>
-        {
-            var output = new ContextOutput(context);
-            output.WriteLine(command.Help ? MmuCommands.Load.HelpText() : MmuExtension.Summary);
-            return Task.CompletedTask;
-        });
+                return Task.CompletedTask;
+            });
+        }
 
         // The package's lib/ assemblies are already referenced by #r "nuget:"; the usings are a C# submission that
         // runs before the next cell (the C# kernel is busy with the #r while extensions load).
@@ -71,6 +72,16 @@ public sealed class MmuDotNetInteractiveExtension : IKernelExtension
             }
         }
     }
+
+    /// <summary>A bound value as text: strings as they are, numbers and booleans as written.</summary>
+    private static string? Text(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => value.GetRawText(),
+    };
 
     /// <summary>.NET Interactive's directive for a host-neutral command description, plus the <c>-h</c> it lacks.</summary>
     internal static KernelActionDirective ToDirective(MmuCommandSpec spec)
@@ -113,6 +124,12 @@ public sealed class MmuDotNetInteractiveExtension : IKernelExtension
         public void Display(object value) =>
             KernelInvocationContextExtensions.Display(context, value, MmuFormatters.HtmlMimeType, MmuFormatters.PlainTextMimeType);
 
+        public Action<object> DisplayUpdatable(object value)
+        {
+            DisplayedValue shown = KernelInvocationContextExtensions.Display(context, value, MmuFormatters.HtmlMimeType, MmuFormatters.PlainTextMimeType);
+            return shown.Update;
+        }
+
         public void WriteLine(string text) =>
             context.Publish(new StandardOutputValueProduced(context.Command, [new FormattedValue(MmuFormatters.PlainTextMimeType, text + "\n")]));
 
@@ -120,27 +137,13 @@ public sealed class MmuDotNetInteractiveExtension : IKernelExtension
     }
 }
 
-/// <summary>Binds <c>#!mmu-run FILE [--trace] [--name NAME] [-h]</c> (<see cref="MmuCommands.Run"/>).</summary>
-public sealed class MmuRunDirective : KernelDirectiveCommand
+/// <summary>
+/// Binds any <c>#!mmu-*</c> command: .NET Interactive turns the parameters into JSON (kebab-case names camel-cased,
+/// <c>-h</c> as <c>h</c>) and every one of them lands in <see cref="Arguments"/>.
+/// </summary>
+public sealed class MmuDirective : KernelDirectiveCommand
 {
-    /// <summary>The experiment file.</summary>
-    public string? File { get; set; }
-
-    /// <summary>Show every page-table access.</summary>
-    public bool Trace { get; set; }
-
-    /// <summary>Run only the experiments with this name.</summary>
-    public string? Name { get; set; }
-
-    /// <summary><c>-h</c>: show the help.</summary>
-    [JsonPropertyName("h")]
-    public bool Help { get; set; }
-}
-
-/// <summary>Binds <c>#!mmu-load [-h]</c> (<see cref="MmuCommands.Load"/>).</summary>
-public sealed class MmuLoadDirective : KernelDirectiveCommand
-{
-    /// <summary><c>-h</c>: show the help.</summary>
-    [JsonPropertyName("h")]
-    public bool Help { get; set; }
+    /// <summary>The parameters given, as .NET Interactive bound them.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Arguments { get; set; }
 }

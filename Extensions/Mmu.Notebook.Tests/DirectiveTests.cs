@@ -3,6 +3,7 @@ using Workbench.Interactive;
 namespace Workbench.Mmu.Notebook.Tests;
 
 /// <summary><c>#!mmu-run</c> through a real kernel, as a notebook cell submits it.</summary>
+[Collection(SessionCollection.Name)]
 public class DirectiveTests
 {
     [Fact]

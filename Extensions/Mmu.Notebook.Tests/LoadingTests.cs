@@ -6,6 +6,7 @@ using Workbench.Mmu.Paging;
 namespace Workbench.Mmu.Notebook.Tests;
 
 /// <summary>Loading the extension: idempotent, and enough for cells to use the model without usings.</summary>
+[Collection(SessionCollection.Name)]
 public class LoadingTests
 {
     [Fact]
@@ -37,7 +38,7 @@ public class LoadingTests
         Submission cell = await kernel.SubmitAsync("#!mmu-load");
 
         Assert.True(cell.Succeeded, cell.ToString());
-        Assert.StartsWith("MMU Workbench loaded: magic commands #!mmu-load, #!mmu-run", cell.Output);
+        Assert.StartsWith("MMU Workbench loaded: magic commands #!mmu-load, #!mmu-guest, #!mmu-nested", cell.Output);
         Assert.Contains("WalkCharts.Levels", cell.Output);
     }
 

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace Workbench.Mmu.Notebook.Tests;
 
 /// <summary>How long a magic-command round trip takes through <c>SubmitCodeAsync</c> (the roadmap's budget is 50 ms).</summary>
+[Collection(SessionCollection.Name)]
 public class RoundTripTests
 {
     private readonly ITestOutputHelper _output;

@@ -40,13 +40,23 @@ public sealed class MmuKernelExtension : IKernelExtension
         kernel.AddUsings(MmuExtension.Usings.ToArray());
         EnsureFormattersRegistered();
 
-        // Registering a directive name again replaces it, so a second load leaves one of each.
-        kernel.AddDirective<MmuRunCommand>(ToDirective(MmuCommands.Run), (command, context) =>
+        // Registering a directive name again replaces it, so a second load leaves one of each. One command type
+        // serves every command: its parameters land in MmuDirectiveCommand.Arguments.
+        foreach (MmuCommandSpec spec in MmuCommands.All)
         {
-            MmuCommands.RunExperiments(command.File, command.Trace, command.Name, new ContextOutput(context));
-            return Task.CompletedTask;
-        });
-        kernel.AddDirective<MmuLoadCommand>(ToDirective(MmuCommands.Load), (_, context) => LoadAsync(context.Kernel));
+            if (spec == MmuCommands.Load)
+            {
+                kernel.AddDirective<MmuDirectiveCommand>(ToDirective(spec), (_, context) => LoadAsync(context.Kernel));
+                continue;
+            }
+
+            kernel.AddDirective<MmuDirectiveCommand>(ToDirective(spec), (command, context) =>
+            {
+                MmuCommands.Invoke(spec, new MmuArguments(command.Arguments.Select(a => new KeyValuePair<string, string?>(a.Key, a.Value))), new ContextOutput(context));
+                return Task.CompletedTask;
+            });
+        }
+
         return Task.CompletedTask;
     }
 
@@ -115,6 +125,12 @@ public sealed class MmuKernelExtension : IKernelExtension
     {
         public void Display(object value) => context.Display(value);
 
+        public Action<object> DisplayUpdatable(object value)
+        {
+            DisplayedValue shown = context.Display(value);
+            return shown.Update;
+        }
+
         public void WriteLine(string text) => context.Publish(new StandardOutputProduced(text + "\n"));
 
         public void Fail(string name, string message) =>
@@ -122,20 +138,13 @@ public sealed class MmuKernelExtension : IKernelExtension
     }
 }
 
-/// <summary>Binds <c>#!mmu-run FILE [--trace] [--name NAME]</c> (<see cref="MmuCommands.Run"/>).</summary>
-public sealed class MmuRunCommand : KernelDirectiveCommand
+/// <summary>
+/// Binds any <c>#!mmu-*</c> command: every parameter lands in <see cref="Arguments"/> by its camel-cased name, and
+/// <see cref="MmuCommands.Invoke"/> reads them through <see cref="MmuArguments"/>.
+/// </summary>
+public sealed class MmuDirectiveCommand : KernelDirectiveCommand
 {
-    /// <summary>The experiment file (<c>.json</c>, or <c>.jsonl</c> with one experiment per line).</summary>
-    public string? File { get; set; }
-
-    /// <summary>Show every page-table read and A/D write of each access.</summary>
-    public bool Trace { get; set; }
-
-    /// <summary>Run only the experiments with this name.</summary>
-    public string? Name { get; set; }
-}
-
-/// <summary>Binds <c>#!mmu-load</c> (no parameters).</summary>
-public sealed class MmuLoadCommand : KernelDirectiveCommand
-{
+    /// <summary>The parameters given (<c>--l1-tdp on</c> → <c>l1Tdp</c> = <c>on</c>; flags <c>true</c>).</summary>
+    [DirectiveExtensionData]
+    public Dictionary<string, string> Arguments { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

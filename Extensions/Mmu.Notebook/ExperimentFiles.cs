@@ -58,12 +58,13 @@ public static class ExperimentFiles
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="IOException">The file cannot be read, or is larger than <see cref="MaxFileBytes"/>.</exception>
     /// <exception cref="ArgumentException">No experiment of the file has the given <paramref name="name"/>.</exception>
-    public static IReadOnlyList<ExperimentRun> Run(string path, bool trace = false, string? name = null)
+    /// <param name="variant">The context organization to run under.</param>
+    public static IReadOnlyList<ExperimentRun> Run(string path, bool trace = false, string? name = null, string variant = Contexts.ContextLayouts.Default)
     {
         string fullPath = Resolve(path);
         string text = ReadLimited(fullPath);
         string fileName = Path.GetFileName(fullPath);
-        var options = new RunOptions(Trace: trace);
+        var options = new RunOptions(Trace: trace, Layout: variant);
         var parsed = new List<(string Source, Experiment? Experiment, ExperimentFormatException? Error)>();
         if (fullPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {

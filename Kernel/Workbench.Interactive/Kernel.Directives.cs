@@ -74,6 +74,11 @@ public partial class Kernel
         foreach (KernelDirectiveParameter parameter in directive.Parameters)
         {
             PropertyInfo? property = DirectiveParser.FindProperty(commandType, parameter.Name);
+            if (property is null && DirectiveParser.FindExtensionData(commandType) is not null)
+            {
+                continue;
+            }
+
             if (property is null)
             {
                 throw new ArgumentException(

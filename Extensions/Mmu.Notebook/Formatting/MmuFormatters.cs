@@ -33,6 +33,7 @@ public static class MmuFormatters
         typeof(WalkResult), typeof(WalkTrace), typeof(ImmutableArray<TraceEntry>), typeof(CpuRegisters), typeof(Vcpu), typeof(Vm),
         typeof(PageFormat), typeof(ExperimentRun), typeof(ExperimentResult),
         typeof(GuestCard), typeof(AccessReport), typeof(WalkReport), typeof(FaultReport), typeof(DumpReport), typeof(SweepOutcomes),
+        .. SessionRendering.FormattedTypes,
     ];
 
     /// <summary>Hands every rendering of <see cref="FormattedTypes"/> to <paramref name="registry"/>.</summary>
@@ -54,6 +55,7 @@ public static class MmuFormatters
         registry.Add<FaultReport>(r => Html(MmuHtml.FaultReport(r)), MmuText.FaultReport);
         registry.Add<DumpReport>(r => Html(MmuHtml.DumpReport(r)), MmuText.DumpReport);
         registry.Add<SweepOutcomes>(o => Html(MmuHtml.SweepOutcomes(o)), MmuText.SweepOutcomes);
+        SessionRendering.RegisterAll(registry);
     }
 
     /// <summary>One output: the rendering wrapped with the style sheet (<see cref="Theme.Document"/>).</summary>

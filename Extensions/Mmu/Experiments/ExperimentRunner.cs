@@ -80,31 +80,50 @@ public static class ExperimentRunner
         var results = ImmutableArray.CreateBuilder<StepResult>(experiment.Steps.Length);
         for (var i = 0; i < experiment.Steps.Length; i++)
         {
-            if (experiment.Steps[i] is AccessStep or SetStep or InvlpgStep or StoreStep or DumpStep)
-            {
-                SwitchLevel(vm, experiment.Steps[i].Level ?? experiment.InnermostLevel, i);
-            }
-
-            if (experiment.Steps[i] is AccessStep or StoreStep)
-            {
-                options.BeforeAccess?.Invoke(vm, i);
-            }
-
-            results.Add(experiment.Steps[i] switch
-            {
-                AccessStep access => RunAccess(vm, access, i, options),
-                PeekStep peek => new PeekResult(ReadU64(vm, peek.Gpa, i)),
-                PokeStep poke => Poke(vm, poke, i),
-                InvlpgStep invlpg => Invlpg(vm, invlpg),
-                SetStep set => RunSet(vm, set),
-                CpuidStep cpuid => RunCpuid(vm, cpuid, i),
-                StoreStep store => RunStore(vm, store, i, options),
-                DumpStep => new DumpResult(Shadow.MmuDump.Of(vm, vm.Vcpu.Contexts)),
-                var other => throw new ExperimentFormatException($"steps[{i}]", $"step kind {other.GetType().Name} is not supported"),
-            });
+            results.Add(RunStep(vm, experiment.Steps[i], i, experiment.InnermostLevel, options));
         }
 
         return new ExperimentResult { Name = experiment.Name, Steps = results.MoveToImmutable() };
+    }
+
+    /// <summary>
+    /// Runs one step on <paramref name="vm"/> exactly as <see cref="Run"/> runs it as the experiment's step
+    /// <paramref name="index"/> (a notebook session runs its steps one at a time through here, so a saved session
+    /// replays bit for bit).
+    /// </summary>
+    /// <param name="vm">The VM, in the state the steps before left it.</param>
+    /// <param name="step">The step.</param>
+    /// <param name="index">Its index, for error field names (<c>steps[3].gva</c>).</param>
+    /// <param name="innermostLevel">The level steps without a <c>level</c> run at (2 when the experiment has L2).</param>
+    /// <param name="options">Trace, layout and hooks.</param>
+    /// <exception cref="ExperimentFormatException">The step cannot run in this state (names the field).</exception>
+    public static StepResult RunStep(Vm vm, ExperimentStep step, int index, int innermostLevel, RunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(step);
+        options ??= RunOptions.Default;
+        if (step is AccessStep or SetStep or InvlpgStep or StoreStep or DumpStep)
+        {
+            SwitchLevel(vm, step.Level ?? innermostLevel, index);
+        }
+
+        if (step is AccessStep or StoreStep)
+        {
+            options.BeforeAccess?.Invoke(vm, index);
+        }
+
+        return step switch
+        {
+            AccessStep access => RunAccess(vm, access, index, options),
+            PeekStep peek => new PeekResult(ReadU64(vm, peek.Gpa, index)),
+            PokeStep poke => Poke(vm, poke, index),
+            InvlpgStep invlpg => Invlpg(vm, invlpg),
+            SetStep set => RunSet(vm, set),
+            CpuidStep cpuid => RunCpuid(vm, cpuid, index),
+            StoreStep store => RunStore(vm, store, index, options),
+            DumpStep => new DumpResult(Shadow.MmuDump.Of(vm, vm.Vcpu.Contexts)),
+            var other => throw new ExperimentFormatException($"steps[{index}]", $"step kind {other.GetType().Name} is not supported"),
+        };
     }
 
     private static StepResult RunAccess(Vm vm, AccessStep access, int index, RunOptions options)

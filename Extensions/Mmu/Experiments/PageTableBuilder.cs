@@ -99,8 +99,8 @@ public sealed class PageTableBuilder
     private const ulong AddressMask64 = 0x000F_FFFF_FFFF_F000UL;
     private const ulong AddressMask32 = 0xFFFF_F000UL;
 
-    private readonly Dictionary<ulong, ulong> _words = new();
-    private ulong _nextTable;
+    private readonly IPageTableMemory _memory;
+    private readonly StagedTableMemory? _staged;
 
     /// <summary>Starts a set of tables: allocates the top-level table at <paramref name="firstTable"/>.</summary>
     /// <param name="kind">Paging structures to build.</param>
@@ -118,8 +118,28 @@ public sealed class PageTableBuilder
         }
 
         Kind = kind;
-        _nextTable = firstTable;
+        _memory = _staged = new StagedTableMemory(firstTable);
         Root = AllocatePage();
+    }
+
+    /// <summary>
+    /// Builds in live memory: entries are read from and written to <paramref name="memory"/>, which also hands out
+    /// the pages new tables take (a notebook guest's memory, its allocator placing tables as an OS would).
+    /// </summary>
+    /// <param name="kind">Paging structures to build.</param>
+    /// <param name="memory">Where the entries live and where table pages come from.</param>
+    /// <param name="root">The existing top-level table (e.g. CR3's), or <see langword="null"/> to allocate one.</param>
+    public PageTableBuilder(PagingMode kind, IPageTableMemory memory, ulong? root = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        if (!Enum.IsDefined(kind) || kind == PagingMode.None)
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), "paging off has no tables");
+        }
+
+        Kind = kind;
+        _memory = memory;
+        Root = root ?? AllocatePage();
     }
 
     /// <summary>The structures being built.</summary>
@@ -132,18 +152,14 @@ public sealed class PageTableBuilder
     public PteFlags TableFlags { get; set; } = PteFlags.Table;
 
     /// <summary>The next page the allocator would hand out: memory from here on is free for data.</summary>
-    public ulong NextFreePage => _nextTable;
+    /// <exception cref="InvalidOperationException">The builder writes to live memory, whose allocator is the caller's.</exception>
+    public ulong NextFreePage => _staged?.NextPage ?? throw new InvalidOperationException("a builder over live memory has the caller's allocator");
 
     /// <summary>Number of levels walked from <see cref="Root"/> (the PAE PDPT counts as level 3).</summary>
     public int RootLevel => Kind.RootLevel();
 
     /// <summary>Allocates one zeroed 4 KiB page (a table, or a data page the experiment wants out of the tables' way).</summary>
-    public ulong AllocatePage()
-    {
-        var page = _nextTable;
-        _nextTable += Size4K;
-        return page;
-    }
+    public ulong AllocatePage() => _memory.AllocatePage();
 
     /// <summary>
     /// Maps the page at <paramref name="gva"/> to <paramref name="gpa"/>, creating the tables on the way.
@@ -259,8 +275,9 @@ public sealed class PageTableBuilder
     }
 
     /// <summary>Every non-zero 64-bit word written, in address order: the experiment's <c>"memory"</c>.</summary>
+    /// <exception cref="InvalidOperationException">The builder wrote to live memory.</exception>
     public ImmutableArray<MemoryEntry> ToMemory() =>
-        [.. _words.Where(w => w.Value != 0).OrderBy(w => w.Key).Select(w => new MemoryEntry(w.Key, w.Value))];
+        _staged?.ToMemory() ?? throw new InvalidOperationException("a builder over live memory wrote there already");
 
     private bool IsPresent(ulong entry) => (entry & (Kind.IsEpt() ? EptPte.RwxMask : (ulong)PteFlags.Present)) != 0;
 
@@ -342,7 +359,7 @@ public sealed class PageTableBuilder
 
     private ulong ReadEntry(ulong address)
     {
-        _words.TryGetValue(address & ~7UL, out var word);
+        var word = _memory.ReadWord(address & ~7UL);
         return Kind == PagingMode.Legacy32 ? (word >> (int)((address & 4) * 8)) & 0xFFFF_FFFFUL : word;
     }
 
@@ -351,12 +368,47 @@ public sealed class PageTableBuilder
         var wordAddress = address & ~7UL;
         if (Kind != PagingMode.Legacy32)
         {
-            _words[wordAddress] = value;
+            _memory.WriteWord(wordAddress, value);
             return;
         }
 
-        _words.TryGetValue(wordAddress, out var word);
+        var word = _memory.ReadWord(wordAddress);
         var shift = (int)((address & 4) * 8);
-        _words[wordAddress] = (word & ~(0xFFFF_FFFFUL << shift)) | ((value & 0xFFFF_FFFFUL) << shift);
+        _memory.WriteWord(wordAddress, (word & ~(0xFFFF_FFFFUL << shift)) | ((value & 0xFFFF_FFFFUL) << shift));
     }
+
+    /// <summary>Tables staged for an experiment's <c>"memory"</c>: words in a dictionary, pages bump-allocated.</summary>
+    private sealed class StagedTableMemory(ulong firstPage) : IPageTableMemory
+    {
+        private readonly Dictionary<ulong, ulong> _words = new();
+
+        public ulong NextPage { get; private set; } = firstPage;
+
+        public ulong ReadWord(ulong gpa) => _words.GetValueOrDefault(gpa);
+
+        public void WriteWord(ulong gpa, ulong value) => _words[gpa] = value;
+
+        public ulong AllocatePage()
+        {
+            var page = NextPage;
+            NextPage += Size4K;
+            return page;
+        }
+
+        public ImmutableArray<MemoryEntry> ToMemory() =>
+            [.. _words.Where(w => w.Value != 0).OrderBy(w => w.Key).Select(w => new MemoryEntry(w.Key, w.Value))];
+    }
+}
+
+/// <summary>Where a <see cref="PageTableBuilder"/> reads and writes entries and gets pages for new tables.</summary>
+public interface IPageTableMemory
+{
+    /// <summary>The 64-bit word at <paramref name="gpa"/> (8-byte aligned); 0 where nothing was written.</summary>
+    ulong ReadWord(ulong gpa);
+
+    /// <summary>Writes the 64-bit word at <paramref name="gpa"/> (8-byte aligned).</summary>
+    void WriteWord(ulong gpa, ulong value);
+
+    /// <summary>A zeroed 4 KiB page for a new table.</summary>
+    ulong AllocatePage();
 }

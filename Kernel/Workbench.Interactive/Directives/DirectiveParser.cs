@@ -207,6 +207,19 @@ internal static class DirectiveParser
         foreach ((KernelDirectiveParameter parameter, List<string> values) in invocation.Values)
         {
             PropertyInfo? property = FindProperty(commandType, parameter.Name);
+            if (property is null && FindExtensionData(commandType) is { } extension)
+            {
+                var bag = (IDictionary<string, string>?)extension.GetValue(command);
+                if (bag is null)
+                {
+                    bag = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                    extension.SetValue(command, bag);
+                }
+
+                bag[ToCamelCase(parameter.Name)] = string.Join("\n", values);
+                continue;
+            }
+
             if (property is null)
             {
                 errors.Add($"Parameter '{parameter.Name}' of {invocation.InvokedDirective} cannot be used: {commandType.Name} has no settable property '{ToCamelCase(parameter.Name)}'.");
@@ -225,6 +238,13 @@ internal static class DirectiveParser
 
         return errors.Count == 0 ? command : null;
     }
+
+    /// <summary>The property marked <see cref="DirectiveExtensionDataAttribute"/>, which takes parameters without a property, or null.</summary>
+    public static PropertyInfo? FindExtensionData(Type commandType) =>
+        commandType.GetProperties(BindingFlags.Instance | BindingFlags.Public)
+            .FirstOrDefault(p => p.IsDefined(typeof(DirectiveExtensionDataAttribute), inherit: true)
+                && typeof(IDictionary<string, string>).IsAssignableFrom(p.PropertyType)
+                && (p.CanWrite || p.GetMethod is not null));
 
     /// <summary>The settable property a parameter binds to: kebab-case to camelCase, compared case-insensitively.</summary>
     public static PropertyInfo? FindProperty(Type commandType, string parameterName)

@@ -90,6 +90,32 @@ class DotNetInteractiveHostTests(unittest.TestCase):
         self.assertEqual(reply["content"]["status"], "ok", errors(outputs))
         self.assertIn("usage: #!mmu-run", "".join(m["content"].get("text", "") for m in outputs))
 
+    def test_building_commands_give_the_same_text_in_both_hosts(self):
+        """guest -> nested -> map -> access, then a fault: the same commands, the same renderings, in both hosts."""
+        cells = [
+            "#!mmu-guest --name both --paging 4level --wp --nx",
+            "#!mmu-nested --kind vmx --l1-tdp on --paging 4level --wp",
+            "#!mmu-map --gva 0x401000 --gpa 0x1234000 --flags r,w,u",
+            "#!mmu-access 0x401234 --write --cpl 3",
+            "#!mmu-fault --kind ept-violation",
+        ]
+        for cell in cells:
+            di_reply, di_outputs = run_cell(self.di_kc, cell, timeout=120)
+            our_reply, our_outputs = run_cell(self.our_kc, cell, timeout=120)
+            self.assertEqual(di_reply["content"]["status"], "ok", (cell, errors(di_outputs)))
+            self.assertEqual(our_reply["content"]["status"], "ok", (cell, errors(our_outputs)))
+            self.assertEqual(plain_displays(di_outputs), plain_displays(our_outputs), cell)
+
+    def test_bad_building_input_is_one_error_naming_the_parameter(self):
+        reply, outputs = run_cell(self.di_kc, "#!mmu-guest --name bad --paging 6level", timeout=120)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(len(errors(outputs)), 1, outputs)
+        self.assertIn("--paging: '6level' is not one of", errors(outputs)[0]["evalue"])
+
+        reply, outputs = run_cell(self.di_kc, "#!mmu-map -h", timeout=120)
+        self.assertEqual(reply["content"]["status"], "ok", errors(outputs))
+        self.assertIn("--tdp-tables", "".join(m["content"].get("text", "") for m in outputs))
+
     def test_the_kernelspec_serves_http_on_loopback_only(self):
         spec = (Path(kernel_harness.ensure_kernelspec()) / "kernels" / DOTNET_INTERACTIVE_KERNEL / "kernel.json").read_text()
         self.assertIn('"--http-local-only"', spec)

@@ -1,0 +1,189 @@
+using Workbench.Interactive;
+using Workbench.Mmu.Experiments;
+using Workbench.Mmu.Notebook.Commands;
+using Workbench.Mmu.Walk;
+
+namespace Workbench.Mmu.Notebook.Tests;
+
+/// <summary>The notebook's guests are process-wide (one kernel per process in real use): these tests run one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SessionCollection
+{
+    public const string Name = "notebook session";
+}
+
+/// <summary>
+/// The building commands through a real kernel, as cells submit them: guest → nested → map → access, each command's
+/// binding, and one error naming the parameter for bad input.
+/// </summary>
+[Collection(SessionCollection.Name)]
+public class SessionCommandTests
+{
+    public SessionCommandTests()
+    {
+        Session.Reset();
+    }
+
+    [Fact]
+    public async Task guest_nested_map_access_is_a_2d_walk_with_its_reports()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        Submission guest = await kernel.SubmitAsync("#!mmu-guest --name lab --paging 4level --wp --nx --tdp ept");
+        Submission nested = await kernel.SubmitAsync("#!mmu-nested --kind vmx --l1-tdp on --paging 4level --wp --ept-ad");
+        Submission map = await kernel.SubmitAsync("#!mmu-map --gva 0x401000 --gpa 0x1234000 --flags r,w,u");
+        Submission access = await kernel.SubmitAsync("#!mmu-access 0x401234 --write --cpl 3");
+
+        foreach (Submission cell in new[] { guest, nested, map, access })
+        {
+            Assert.True(cell.Succeeded, cell.ToString());
+        }
+
+        LiveExperiment lab = Session.Get("lab");
+        Assert.NotNull(lab.Nested);
+        var report = Assert.IsType<AccessResult>(lab.Results[^1]);
+        Assert.True(report.Walk.IsOk, report.Walk.ToString());
+        // The result is where the data really is: L2 GPA 0x1234234 through L1's EPT, backed by an L1 page.
+        Assert.Equal(0x234UL, report.Walk.Gpa & 0xFFF);
+        Assert.Contains(report.Trace, t => t.Dimension == 2);
+        Assert.Equal(24, report.Trace.Count(t => t.Kind == TraceKind.Read));
+        Assert.Equal(2, access.Displays.Count); // the report and the walk chart
+        Assert.Contains("text/html", access.Displays[1].FormattedValues.Keys);
+    }
+
+    [Fact]
+    public async Task the_same_sequence_through_the_csharp_api_gives_the_same_experiment()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        await kernel.SubmitAsync("#!mmu-guest --name a --paging pae --wp");
+        await kernel.SubmitAsync("#!mmu-map --gva 0x401000 --gpa 0x200000 --flags r");
+        await kernel.SubmitAsync("#!mmu-access --gva 0x401000 --write");
+        string fromCommands = ExperimentWriter.Write(Session.Get("a").Experiment with { Name = "x" });
+
+        Submission cell = await kernel.SubmitAsync(
+            "Session.Guest(\"b\", GuestPaging.Pae, wp: true);\n" +
+            "Session.Map(0x401000, 0x200000, flags: \"r\");\n" +
+            "Session.Access(0x401000, AccessKind.Write).Result");
+        Assert.True(cell.Succeeded, cell.ToString());
+        Assert.StartsWith("#PF", cell.ReturnedPlainText);
+        Assert.Equal(fromCommands, ExperimentWriter.Write(Session.Get("b").Experiment with { Name = "x" }));
+    }
+
+    [Fact]
+    public async Task save_then_run_replays_bit_for_bit_and_the_guest_goes_on()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        string file = Path.Combine(Path.GetTempPath(), $"mmu-save-{Guid.NewGuid():N}.json");
+        await kernel.SubmitAsync("#!mmu-guest --name s --paging 4level --smep --tdp none");
+        await kernel.SubmitAsync("#!mmu-fault smep");
+        Submission save = await kernel.SubmitAsync($"#!mmu-save {file}");
+        Assert.True(save.Succeeded, save.ToString());
+        Assert.Contains("steps", save.Output);
+
+        Submission run = await kernel.SubmitAsync($"#!mmu-run {file}");
+        Assert.True(run.Succeeded, run.ToString());
+        Assert.Equal(
+            ExperimentResultWriter.ToJson(new ExperimentResult { Name = "s", Steps = [.. Session.Get("s").Results] }),
+            ExperimentResultWriter.ToJson(ExperimentRunner.Run(ExperimentParser.Parse(File.ReadAllText(file)), new RunOptions(Trace: true))));
+        Submission more = await kernel.SubmitAsync("#!mmu-fault notpresent");
+        Assert.True(more.Succeeded, more.ToString());
+    }
+
+    [Fact]
+    public async Task help_lists_the_parameters_of_every_command()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        foreach (MmuCommandSpec spec in MmuCommands.All)
+        {
+            Submission cell = await kernel.SubmitAsync(spec.Name + " -h");
+            Assert.True(cell.Succeeded, cell.ToString());
+            foreach (MmuCommandParameter parameter in spec.Parameters)
+            {
+                Assert.Contains(parameter.Name, cell.Output);
+            }
+        }
+    }
+
+    public static TheoryData<string, string> BadInput => new()
+    {
+        { "#!mmu-guest --paging 6level", "--paging: '6level' is not one of none, 32bit, pse36, pae, 4level, 5level" },
+        { "#!mmu-guest --maxphyaddr 99", "--maxphyaddr: '99' is not an integer from 36 to 52" },
+        { "#!mmu-guest --memory lots", "--memory: 'lots' is not a size" },
+        { "#!mmu-guest --tdp npt --vendor intel", "--tdp: npt needs vendor amd" },
+        { "#!mmu-guest --paging pae --pke", "--pke: protection keys need 4-level or 5-level paging" },
+        { "#!mmu-guest --variant 2099", "--variant: '2099' is not one of" },
+        { "#!mmu-guest --pkru 0x1ffffffff", "--pkru: 0x1ffffffff does not fit" },
+        { "#!mmu-map --gva 0x401000 --gpa 0x200000 --flags r,q", "--flags: 'q' is not an x86 entry flag" },
+        { "#!mmu-map --gva 0x401001 --gpa 0x200000", "--size:" },
+        { "#!mmu-map --gva 0x401000 --gpa 0x200000 --size 3K", "--size:" },
+        { "#!mmu-map --gva 0x401000 --gpa 0x200000 --tdp-tables", "--tdp-tables: the guest 'g' has no L2" },
+        { "#!mmu-map --gva 0x401000 --gpa 0x200000 --level 2", "--level: the guest 'g' has no L2" },
+        { "#!mmu-map --gva zz --gpa 0x200000", "--gva: 'zz' is not a number" },
+        { "#!mmu-map --gpa 0x200000", "'--gva'" },
+        { "#!mmu-access 0x401000 --read --write", "--read/--write/--fetch: give at most one of them" },
+        { "#!mmu-access 0x401000 --cpl 4", "--cpl: '4' is not an integer from 0 to 3" },
+        { "#!mmu-access 0x401000 --level 2", "--level: the guest 'g' has no L2" },
+        { "#!mmu-store 0x401000 --value 0x1 --cpl 9", "--cpl:" },
+        { "#!mmu-fault --kind boom", "--kind: 'boom' is not one of notpresent" },
+        { "#!mmu-fault --kind ept-violation", "--kind: ept-violation needs a VMX L2" },
+        { "#!mmu-walk 0x401000 --walker nope", "--walker: 'nope' is not a walker of 6.12" },
+        { "#!mmu-peek 0x200000000", "--gpa:" },
+        { "#!mmu-access 0x401000 --name nobody", "--name: no guest is named 'nobody'" },
+        { "#!mmu-set", "no register given" },
+        { "#!mmu-nested --l1-tdp maybe", "--l1-tdp: 'maybe' is neither on nor off" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInput))]
+    public async Task bad_input_is_one_error_naming_the_parameter_and_keeps_the_guest(string line, string message)
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        Submission setup = await kernel.SubmitAsync("#!mmu-guest --name g --memory 64M");
+        Assert.True(setup.Succeeded, setup.ToString());
+        int steps = Session.Get("g").StepCount;
+
+        Submission cell = await kernel.SubmitAsync(line);
+
+        ErrorProduced error = Assert.Single(cell.Errors);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Contains(line.Split(' ')[0], error.Message, StringComparison.Ordinal);
+        Assert.Equal("g", Session.Current.Name);
+        Assert.Equal(steps, Session.Current.StepCount);
+    }
+
+    [Fact]
+    public async Task commands_before_any_guest_say_how_to_make_one()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        Submission cell = await kernel.SubmitAsync("#!mmu-access 0x1000");
+        Assert.Contains("there is no guest yet; create one with #!mmu-guest", Assert.Single(cell.Errors).Message);
+    }
+
+    [Fact]
+    public async Task completions_offer_the_choices()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        await kernel.SubmitAsync("#!mmu-guest --name c");
+        Assert.Contains("5level", await Complete(kernel.Kernel, "#!mmu-guest --paging "));
+        Assert.Contains("ept-misconfig", await Complete(kernel.Kernel, "#!mmu-fault --kind "));
+        Assert.Contains("nested_mmu", await Complete(kernel.Kernel, "#!mmu-walk 0x1000 --walker "));
+        Assert.Contains("chainsaw-v2", await Complete(kernel.Kernel, "#!mmu-guest --variant "));
+        Assert.Contains("c", await Complete(kernel.Kernel, "#!mmu-dump --name "));
+    }
+
+    [Fact]
+    public async Task sweep_shows_progress_then_outcomes()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        await kernel.SubmitAsync("#!mmu-guest --name w --tdp none");
+        Submission cell = await kernel.SubmitAsync("#!mmu-sweep --slice 20000");
+        Assert.True(cell.Succeeded, cell.ToString());
+        Assert.Contains("20,000", cell.Displays[0].FormattedValues["text/plain"]);
+        Assert.True(cell.Displays.Count >= 2);
+    }
+
+    private static async Task<IReadOnlyList<string>> Complete(Kernel kernel, string code)
+    {
+        IReadOnlyList<string> items = (await kernel.GetCompletionsAsync(code, code.Length)).Matches;
+        return items;
+    }
+}
