@@ -35,7 +35,7 @@ public static class AccessCharts
     private static Figure Walk(IReadOnlyList<TraceEntry> trace, PagingMode mode, PagingMode nestedMode)
     {
         WalkGrid grid = WalkGrid.Of(trace, mode, nestedMode);
-        int guestReads = grid.Cells.Count(c => !Bits.IsTdpRead(c.Entry));
+        int guestReads = grid.Cells.Count(c => !c.Read.Tdp);
         int tdpReads = grid.Cells.Count - guestReads;
         string title = grid.TwoDimensional
             ? string.Create(CultureInfo.InvariantCulture, $"2-D walk: {grid.Cells.Count} reads ({guestReads} guest + {tdpReads} {grid.TdpName})")
@@ -63,13 +63,13 @@ public static class AccessCharts
         // Both traces cover the whole grid; a cell of the other trace must write nothing here (plotly writes "null").
         var text = grid.Rows.Select(_ => Enumerable.Repeat(string.Empty, grid.Columns.Count).ToArray()).ToList();
         var hover = grid.Rows.Select(_ => Enumerable.Repeat(string.Empty, grid.Columns.Count).ToArray()).ToList();
-        foreach (WalkGrid.Cell cell in grid.Cells.Where(c => Bits.IsTdpRead(c.Entry) == tdp))
+        foreach (WalkGrid.Cell cell in grid.Cells.Where(c => c.Read.Tdp == tdp))
         {
-            z[cell.Row][cell.Column] = cell.Order;
-            text[cell.Row][cell.Column] = cell.Order.ToString(CultureInfo.InvariantCulture) + (cell.WrittenBack ? "*" : string.Empty);
-            IReadOnlyList<NamedBit> bits = tdp && grid.TdpName == "EPT" ? Bits.EptEntryBits : Bits.EntryBits;
+            WalkRead read = cell.Read;
+            z[cell.Row][cell.Column] = read.Order;
+            text[cell.Row][cell.Column] = read.Order.ToString(CultureInfo.InvariantCulture) + (read.WrittenBack is null ? string.Empty : "*");
             hover[cell.Row][cell.Column] = string.Create(CultureInfo.InvariantCulture,
-                $"read {cell.Order}: L{cell.Entry.Level} entry at {Bits.Hex(cell.Entry.Gpa)}<br>= {Bits.Hex(cell.Entry.Value)} [{Bits.SetNames(cell.Entry.Value, bits)}]{(cell.WrittenBack ? "<br>A/D written back" : string.Empty)}");
+                $"read {read.Order}: L{read.Entry.Level} entry at {Bits.Hex(read.Entry.Gpa)}<br>= {Bits.Hex(read.Entry.Value)} [{Bits.SetNames(read.Entry.Value, read.EntryBits)}]{(read.WrittenBack is null ? string.Empty : "<br>A/D written back: " + read.AccessedDirtyChange)}");
         }
 
         var heatmap = new Heatmap
@@ -130,52 +130,41 @@ internal sealed class WalkGrid
     public static WalkGrid Of(IReadOnlyList<TraceEntry> trace, PagingMode mode, PagingMode nestedMode)
     {
         ArgumentNullException.ThrowIfNull(trace);
-        var reads = new List<(TraceEntry Entry, bool WrittenBack)>();
-        for (int i = 0; i < trace.Count; i++)
-        {
-            if (trace[i].Kind != TraceKind.Write)
-            {
-                TraceEntry read = trace[i];
-                bool writtenBack = Bits.WriteBackOf(trace, i) >= 0;
-                reads.Add((read, writtenBack));
-            }
-        }
-
-        bool nested = reads.Any(r => Bits.IsTdpRead(r.Entry));
+        IReadOnlyList<WalkRead> reads = WalkRead.Of(trace, nestedMode);
+        bool nested = reads.Any(r => r.Tdp);
         return nested ? TwoDimensionalGrid(reads, mode, Formatting.MmuHtml.TdpName(nestedMode)) : OneDimensionalGrid(reads);
     }
 
-    private static WalkGrid OneDimensionalGrid(List<(TraceEntry Entry, bool WrittenBack)> reads)
+    private static WalkGrid OneDimensionalGrid(IReadOnlyList<WalkRead> reads)
     {
         int top = reads.Count == 0 ? 4 : reads.Max(r => r.Entry.Level);
         int bottom = reads.Count == 0 ? 1 : reads.Min(r => r.Entry.Level);
         var columns = Enumerable.Range(bottom, top - bottom + 1).Reverse().Select(LevelName).ToList();
-        var cells = reads.Select((r, i) => new Cell(0, top - r.Entry.Level, i + 1, r.Entry, r.WrittenBack)).ToList();
+        var cells = reads.Select(r => new Cell(0, top - r.Entry.Level, r)).ToList();
         return new WalkGrid(false, "EPT/NPT", ["guest walk"], columns, cells);
     }
 
-    private static WalkGrid TwoDimensionalGrid(List<(TraceEntry Entry, bool WrittenBack)> reads, PagingMode mode, string tdpName)
+    private static WalkGrid TwoDimensionalGrid(IReadOnlyList<WalkRead> reads, PagingMode mode, string tdpName)
     {
-        int tdpTop = reads.Where(r => Bits.IsTdpRead(r.Entry)).Max(r => r.Entry.Level);
+        int tdpTop = reads.Where(r => r.Tdp).Max(r => r.Entry.Level);
         var columns = Enumerable.Range(1, tdpTop).Reverse().Select(level => $"{tdpName} {LevelName(level)}").Append("guest entry").ToList();
         var rows = new List<string>();
         var cells = new List<Cell>();
         var pending = new List<Cell>();
-        int order = 0;
         TraceEntry? lastGuest = null;
-        foreach ((TraceEntry entry, bool writtenBack) in reads)
+        foreach (WalkRead read in reads)
         {
-            order++;
-            if (Bits.IsTdpRead(entry))
+            TraceEntry entry = read.Entry;
+            if (read.Tdp)
             {
-                pending.Add(new Cell(rows.Count, tdpTop - entry.Level, order, entry, writtenBack));
+                pending.Add(new Cell(rows.Count, tdpTop - entry.Level, read));
                 continue;
             }
 
             // A guest entry closes the row of its table: the EPT/NPT reads before it translated that table's GPA.
             rows.Add("guest " + LevelName(entry.Level));
             cells.AddRange(pending);
-            cells.Add(new Cell(rows.Count - 1, columns.Count - 1, order, entry, writtenBack));
+            cells.Add(new Cell(rows.Count - 1, columns.Count - 1, read));
             pending.Clear();
             lastGuest = entry;
         }
@@ -213,8 +202,6 @@ internal sealed class WalkGrid
     /// <summary>One read in the grid.</summary>
     /// <param name="Row">Row index.</param>
     /// <param name="Column">Column index.</param>
-    /// <param name="Order">1-based position among the walk's reads.</param>
-    /// <param name="Entry">The read.</param>
-    /// <param name="WrittenBack">The walker then wrote A/D back into this entry.</param>
-    internal readonly record struct Cell(int Row, int Column, int Order, TraceEntry Entry, bool WrittenBack);
+    /// <param name="Read">The read.</param>
+    internal readonly record struct Cell(int Row, int Column, WalkRead Read);
 }

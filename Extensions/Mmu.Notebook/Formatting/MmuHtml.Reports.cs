@@ -192,45 +192,25 @@ public static partial class MmuHtml
     public static HtmlElement AccessWalk(IReadOnlyList<TraceEntry> entries, PagingMode nestedMode)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        bool ept = nestedMode is PagingMode.Ept4 or PagingMode.Ept5;
         string tdpName = TdpName(nestedMode);
         var table = new HtmlTable("#", "dimension", "level", "entry address", "value", "bits set", "next / frame", "A/D written back");
         table.DescribeColumn("entry address", "where the entry was read: a guest-physical address of the level that owns the table (L1's for EPT/NPT entries)");
-        int reads = 0;
-        int writeBacks = 0;
-        for (int i = 0; i < entries.Count; i++)
+        IReadOnlyList<WalkRead> walk = WalkRead.Of(entries, nestedMode);
+        foreach (WalkRead read in walk)
         {
-            TraceEntry entry = entries[i];
-            if (entry.Kind == TraceKind.Write)
-            {
-                continue;
-            }
-
-            reads++;
-            bool tdp = Bits.IsTdpRead(entry);
-            bool eptEntry = tdp && ept;
-            int writeBack = Bits.WriteBackOf(entries, i);
-            string change = string.Empty;
-            if (writeBack >= 0)
-            {
-                writeBacks++;
-                ulong written = entries[writeBack].Value;
-                change = eptEntry ? Bits.EptAccessedDirtyChange(entry.Value, written) : Bits.AccessedDirtyChange(entry.Value, written);
-            }
-
-            bool present = eptEntry ? (entry.Value & EptPte.RwxMask) != 0 : (entry.Value & 1) != 0;
+            TraceEntry entry = read.Entry;
             object?[] cells =
             [
-                reads.ToString(CultureInfo.InvariantCulture),
-                tdp ? tdpName : entry.Kind == TraceKind.PdptrRegister ? "guest (PDPTR register)" : "guest",
+                read.Order.ToString(CultureInfo.InvariantCulture),
+                read.Tdp ? tdpName : entry.Kind == TraceKind.PdptrRegister ? "guest (PDPTR register)" : "guest",
                 "L" + entry.Level.ToString(CultureInfo.InvariantCulture),
                 Bits.Hex(entry.Gpa),
                 Bits.Hex(entry.Value),
-                SetChips(entry.Value, eptEntry ? Bits.EptEntryBits : Bits.EntryBits, eptEntry ? 0 : Bits.ProtectionKey(entry.Value)),
-                present ? Bits.Hex(entry.Value & Pte64.AddressMask) : Faint("not present"),
-                change,
+                SetChips(entry.Value, read.EntryBits, read.IsEpt ? 0 : Bits.ProtectionKey(entry.Value)),
+                read.Present ? Bits.Hex(entry.Value & Pte64.AddressMask) : Faint("not present"),
+                read.AccessedDirtyChange,
             ];
-            if (writeBack >= 0)
+            if (read.WrittenBack is not null)
             {
                 table.AddStyledRow(HighlightRow, "the walker wrote A/D back into this entry", cells);
             }
@@ -240,6 +220,8 @@ public static partial class MmuHtml
             }
         }
 
+        int reads = walk.Count;
+        int writeBacks = walk.Count(r => r.WrittenBack is not null);
         table.Caption = string.Create(CultureInfo.InvariantCulture,
             $"walk: {reads} page-table read{(reads == 1 ? string.Empty : "s")}, {writeBacks} A/D write-back{(writeBacks == 1 ? string.Empty : "s")}");
         return table.ToElement();

@@ -136,33 +136,23 @@ public static partial class MmuText
     public static string AccessWalk(IReadOnlyList<TraceEntry> entries, PagingMode nestedMode)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        bool ept = nestedMode is PagingMode.Ept4 or PagingMode.Ept5;
         var text = new StringBuilder();
-        int reads = 0;
-        for (int i = 0; i < entries.Count; i++)
+        IReadOnlyList<WalkRead> reads = WalkRead.Of(entries, nestedMode);
+        foreach (WalkRead read in reads)
         {
-            TraceEntry entry = entries[i];
-            if (entry.Kind == TraceKind.Write)
-            {
-                continue;
-            }
-
-            reads++;
-            bool eptEntry = Bits.IsTdpRead(entry) && ept;
-            string dimension = !Bits.IsTdpRead(entry) ? "guest" : MmuHtml.TdpName(nestedMode);
+            TraceEntry entry = read.Entry;
+            string dimension = read.Tdp ? MmuHtml.TdpName(nestedMode) : "guest";
             text.Append(CultureInfo.InvariantCulture,
-                $"{reads,3} {dimension,-7} L{entry.Level} {Bits.Hex(entry.Gpa),-14} = {Bits.Hex(entry.Value),-20} [{Bits.SetNames(entry.Value, eptEntry ? Bits.EptEntryBits : Bits.EntryBits)}]");
-            int writeBack = Bits.WriteBackOf(entries, i);
-            if (writeBack >= 0)
+                $"{read.Order,3} {dimension,-7} L{entry.Level} {Bits.Hex(entry.Gpa),-14} = {Bits.Hex(entry.Value),-20} [{Bits.SetNames(entry.Value, read.EntryBits)}]");
+            if (read.WrittenBack is not null)
             {
-                ulong written = entries[writeBack].Value;
-                text.Append("  ").Append(eptEntry ? Bits.EptAccessedDirtyChange(entry.Value, written) : Bits.AccessedDirtyChange(entry.Value, written));
+                text.Append("  ").Append(read.AccessedDirtyChange);
             }
 
             text.Append('\n');
         }
 
-        return reads == 0 ? "(no page-table read)\n" : text.ToString();
+        return reads.Count == 0 ? "(no page-table read)\n" : text.ToString();
     }
 
     private static string Serving(ServingContexts serving) =>
