@@ -178,6 +178,24 @@ public class ReportGoldenTests
     }
 
     [Fact]
+    public void dump_report_of_l2_under_nested_ept_shadows_l1s_ept()
+    {
+        (Vm vm, _) = ReportFixtures.Nested(NestedKind.Vmx);
+        vm.BuildsPageTables = true;
+        Assert.True(vm.Vcpu.Access(NestedSetup.Gva, AccessKind.Read, 0, false).IsOk);
+        DumpReport dump = ReportFixtures.Dump("l2", vm);
+
+        // guest_mmu shadows L1's EPT for L2 (6.12 nested_ept_init_mmu_context): one shadow page per EPT table.
+        Assert.Equal("guest_mmu", dump.Mmus[0].Mmu);
+        Assert.All(dump.Mmus[0].ShadowPages, p => Assert.False(p.Direct));
+
+        string html = Verify(dump);
+        Assert.Contains("<strong>guest_mmu</strong>", html);
+        Assert.Contains($"shadow pages: {dump.Mmus[0].ShadowPages.Length}", html);
+        Assert.Contains("guest_mode", html);
+    }
+
+    [Fact]
     public void sweep_outcomes_summary()
     {
         SweepOutcomes outcomes = SweepOutcomes.Compute(new AccessSweepOptions(Shard: new AccessShard(0, 509)));
