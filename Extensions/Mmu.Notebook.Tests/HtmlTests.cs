@@ -43,4 +43,15 @@ public class HtmlTests
         Assert.DoesNotMatch(@"(?<![-\w])color:\s*(?!inherit)", Theme.StyleSheet);
         Assert.DoesNotMatch(@"background:\s*(#|black|white|rgb\()", Theme.StyleSheet);
     }
+
+    [Fact]
+    public void chart_node_embeds_the_figures_own_html()
+    {
+        var figure = new Charts.Figure(new Charts.Bar { Name = "<pages>", X = new[] { "L4" }, Y = new[] { 1 } });
+        string html = new HtmlElement("div", new HtmlChart(figure)).ToString();
+        Assert.StartsWith("<div><div class=\"mmu-chart\"><div id=\"wb-plot-", html);
+        Assert.Contains("Plotly.newPlot", html);
+        Assert.DoesNotContain("<pages>", html);
+        Assert.EndsWith("</script>\n</div></div>", html);
+    }
 }

@@ -1,5 +1,8 @@
 using System.Globalization;
 using Workbench.Mmu.Arch;
+using Workbench.Mmu.Paging;
+using Workbench.Mmu.Permissions;
+using Workbench.Mmu.Shadow;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Notebook.Decoding;
@@ -80,6 +83,147 @@ public static class Bits
         new("LMSLE", Efer.LMSLE, "long mode segment limit enable"), new("FFXSR", Efer.FFXSR, "fast FXSAVE/FXRSTOR"),
     ];
 
+    /// <summary>EPT paging-structure entry bits (SDM Vol. 3C 29.3.2, tables 29-2 to 29-6; the model's <see cref="EptPte"/>).</summary>
+    public static IReadOnlyList<NamedBit> EptEntryBits { get; } =
+    [
+        new("R", EptPte.ReadableMask, "read access allowed"),
+        new("W", EptPte.WritableMask, "write access allowed"),
+        new("X", EptPte.ExecutableMask, "instruction fetch allowed (supervisor fetches under MBEC)"),
+        new("PS", EptPte.PageSizeMask, "this entry maps a large page"),
+        new("A", 1UL << EptPte.AccessedShift, "accessed (with EPTP bit 6)"),
+        new("D", 1UL << EptPte.DirtyShift, "dirty (with EPTP bit 6, leaf only)"),
+        new("XU", EptPte.UserExecutableMask, "user-mode fetch allowed (MBEC)"),
+    ];
+
+    /// <summary>
+    /// EPT-violation exit-qualification bits (SDM Vol. 3C table 28-7; KVM asm/vmx.h <c>EPT_VIOLATION_*</c>, the
+    /// model's <see cref="EptViolation"/>).
+    /// </summary>
+    public static IReadOnlyList<NamedBit> EptQualificationBits { get; } =
+    [
+        new("read", EptViolation.AccRead, "bit 0: the access was a data read (KVM sets it for every nested walk)"),
+        new("write", EptViolation.AccWrite, "bit 1: the access was a data write"),
+        new("fetch", EptViolation.AccInstr, "bit 2: the access was an instruction fetch"),
+        new("EPTE.R", 1UL << EptViolation.RwxShift, "bit 3: readable, ANDed over the EPT entries walked"),
+        new("EPTE.W", 2UL << EptViolation.RwxShift, "bit 4: writable, ANDed over the EPT entries walked"),
+        new("EPTE.X", 4UL << EptViolation.RwxShift, "bit 5: executable, ANDed over the EPT entries walked"),
+        new("GVA valid", EptViolation.GvaIsValid, "bit 7: the guest-linear-address field is valid"),
+        new("final", EptViolation.GvaTranslated, "bit 8: the access was the final translation (clear: a guest page-table access)"),
+    ];
+
+    /// <summary>
+    /// SVM nested-page-fault <c>EXITINFO1</c> bits (AMD APM Vol. 2 15.25.6): a #PF-style error code plus the stage
+    /// bits 32 and 33 (the model's <see cref="NestedPageFault"/>).
+    /// </summary>
+    public static IReadOnlyList<NamedBit> NpfExitInfoBits { get; } =
+    [
+        new("P", (ulong)PfErr.Present, "bit 0: the NPT entry was present (protection violation)"),
+        new("W", (ulong)PfErr.Write, "bit 1: the access was a write"),
+        new("U", (ulong)PfErr.User, "bit 2: user access (every NPT walk is a user walk)"),
+        new("RSVD", (ulong)PfErr.Rsvd, "bit 3: a reserved bit was set in an NPT entry"),
+        new("I/D", (ulong)PfErr.Fetch, "bit 4: the access was an instruction fetch"),
+        new("final GPA", NestedPageFault.GuestFinal, "bit 32: the fault was on the final guest-physical address"),
+        new("guest table", NestedPageFault.GuestPage, "bit 33: the fault was on a guest page-table access"),
+    ];
+
+    /// <summary>
+    /// SPTE bits that mean the same in KVM's two SPTE formats (spte.h: <c>PT_WRITABLE_MASK</c>, <c>PT_PAGE_SIZE_MASK</c>,
+    /// <c>SPTE_MMU_PRESENT_MASK</c>). The other bits (R/U, X/NX, A, D, host- and MMU-writable) sit at different
+    /// positions in the x86 and EPT formats, and a report does not say which format its MMU builds.
+    /// </summary>
+    public static IReadOnlyList<NamedBit> SpteCommonBits { get; } =
+    [
+        new("W", SpteFormat.Writable, "writable"),
+        new("PS", SpteFormat.PageSize, "maps a large page"),
+        new("present", SpteFormat.MmuPresent, "SPTE_MMU_PRESENT_MASK: maps memory (MMIO SPTEs lack it)"),
+    ];
+
+    /// <summary>The exit's name as the SDM and APM call it, with its number.</summary>
+    public static string ExitReasonName(ExitReason reason) => reason switch
+    {
+        ExitReason.EptViolation => "EPT violation (exit reason 48)",
+        ExitReason.EptMisconfig => "EPT misconfiguration (exit reason 49)",
+        ExitReason.Npf => "nested page fault (SVM exit 0x400)",
+        _ => reason.ToString(),
+    };
+
+    /// <summary>The bits that decode the exit's information word (qualification or EXITINFO1); none for a misconfiguration.</summary>
+    public static IReadOnlyList<NamedBit> ExitInfoBits(ExitReason reason) => reason switch
+    {
+        ExitReason.EptViolation => EptQualificationBits,
+        ExitReason.Npf => NpfExitInfoBits,
+        _ => [],
+    };
+
+    /// <summary>What the exit's information word is called: <c>exit qualification</c> or <c>EXITINFO1</c>.</summary>
+    public static string ExitInfoName(ExitReason reason) => reason == ExitReason.Npf ? "EXITINFO1" : "exit qualification";
+
+    /// <summary>A sentence on why L2's access exited to L1, from the exit's information word alone (what L1 can tell).</summary>
+    public static string ExplainExit(ExitReason reason, ulong exitInfo)
+    {
+        switch (reason)
+        {
+            case ExitReason.EptMisconfig:
+                // SDM 29.3.3.1: reserved bits, a bad memory type, or W without R / X without execute-only support.
+                return "an EPT entry on the way is misconfigured (reserved bits, memory type, or a write-only / unsupported execute-only entry)";
+            case ExitReason.EptViolation:
+            {
+                string access = (exitInfo & EptViolation.AccInstr) != 0 ? "fetch" : (exitInfo & EptViolation.AccWrite) != 0 ? "write" : "read";
+                string stage = (exitInfo & EptViolation.GvaIsValid) == 0 ? string.Empty
+                    : (exitInfo & EptViolation.GvaTranslated) != 0 ? " of the final guest-physical address" : " of a guest page-table entry";
+                ulong rwx = (exitInfo & (7UL << EptViolation.RwxShift)) >> EptViolation.RwxShift;
+                string cause = rwx == 0 ? "an EPT entry on the way is not present" : $"the EPT entries allow only {EptRights(rwx)}";
+                return $"{access}{stage}: {cause}";
+            }
+
+            case ExitReason.Npf:
+            {
+                var code = (PfErr)(exitInfo & 0xFFFF_FFFF);
+                string stage = (exitInfo & NestedPageFault.GuestPage) != 0 ? " of a guest page-table entry"
+                    : (exitInfo & NestedPageFault.GuestFinal) != 0 ? " of the final guest-physical address" : string.Empty;
+                string access = (code & PfErr.Fetch) != 0 ? "fetch" : (code & PfErr.Write) != 0 ? "write" : "read";
+                string cause = (code & PfErr.Rsvd) != 0 ? "a reserved bit is set in an NPT entry"
+                    : (code & PfErr.Present) != 0 ? "the NPT entries forbid it (protection violation)"
+                    : "an NPT entry on the way is not present";
+                return $"{access}{stage}: {cause}";
+            }
+
+            default:
+                return reason.ToString();
+        }
+    }
+
+    /// <summary>The names of a shadow page's role word fields that are set, e.g. <c>level=4 direct guest_mode</c> (KVM <c>union kvm_mmu_page_role</c>).</summary>
+    public static string RoleFields(PageRole role)
+    {
+        var fields = new List<string> { "level=" + role.Level.ToString(CultureInfo.InvariantCulture) };
+        void Flag(bool set, string name)
+        {
+            if (set)
+            {
+                fields.Add(name);
+            }
+        }
+
+        Flag(role.Has4ByteGpte, "has_4byte_gpte");
+        if (role.Quadrant != 0)
+        {
+            fields.Add("quadrant=" + role.Quadrant.ToString(CultureInfo.InvariantCulture));
+        }
+
+        Flag(role.Direct, "direct");
+        fields.Add("access=" + AccessLetters(role.Access));
+        Flag(role.Invalid, "invalid");
+        Flag(role.EferNx, "efer_nx");
+        Flag(role.Cr0Wp, "cr0_wp");
+        Flag(role.SmepAndNotWp, "smep_andnot_wp");
+        Flag(role.SmapAndNotWp, "smap_andnot_wp");
+        Flag(role.AdDisabled, "ad_disabled");
+        Flag(role.GuestMode, "guest_mode");
+        Flag(role.Passthrough, "passthrough");
+        return string.Join(' ', fields);
+    }
+
     /// <summary><c>0x</c> + lowercase hex without leading zeros, as experiment files write numbers.</summary>
     public static string Hex(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 
@@ -127,10 +271,16 @@ public static class Bits
     /// What an A/D write-back changed, e.g. <c>A 0→1, D 0→1</c>, comparing the value written with the value read
     /// before it; empty when nothing in A/D changed.
     /// </summary>
-    public static string AccessedDirtyChange(ulong before, ulong after)
+    public static string AccessedDirtyChange(ulong before, ulong after) => AccessedDirtyChange(before, after, 1UL << 5, 1UL << 6);
+
+    /// <summary>The same for an EPT entry, whose A and D are bits 8 and 9 (SDM Vol. 3C 29.3.5).</summary>
+    public static string EptAccessedDirtyChange(ulong before, ulong after) =>
+        AccessedDirtyChange(before, after, 1UL << EptPte.AccessedShift, 1UL << EptPte.DirtyShift);
+
+    private static string AccessedDirtyChange(ulong before, ulong after, ulong accessed, ulong dirty)
     {
         var changes = new List<string>();
-        foreach ((string name, ulong mask) in new[] { ("A", 1UL << 5), ("D", 1UL << 6) })
+        foreach ((string name, ulong mask) in new[] { ("A", accessed), ("D", dirty) })
         {
             if ((before & mask) != (after & mask))
             {
@@ -138,7 +288,7 @@ public static class Bits
             }
         }
 
-        ulong other = (before ^ after) & ~((1UL << 5) | (1UL << 6));
+        ulong other = (before ^ after) & ~(accessed | dirty);
         if (other != 0)
         {
             changes.Add("other bits " + Hex(other));
@@ -168,6 +318,53 @@ public static class Bits
         }
 
         return previous;
+    }
+
+    private static string EptRights(ulong rwx)
+    {
+        var rights = new List<string>();
+        if ((rwx & 1) != 0)
+        {
+            rights.Add("read");
+        }
+
+        if ((rwx & 2) != 0)
+        {
+            rights.Add("write");
+        }
+
+        if ((rwx & 4) != 0)
+        {
+            rights.Add("execute");
+        }
+
+        return string.Join(" and ", rights);
+    }
+
+    /// <summary>
+    /// Whether a traced access is in L1's EPT/NPT tables (the second dimension of a nested walk) rather than in the
+    /// guest's own tables: the model traces 1-D walks as dimension 0, a 2-D walk's guest tables as 1 and its EPT/NPT
+    /// tables as 2 (<see cref="WalkContext.Dimension"/>).
+    /// </summary>
+    public static bool IsTdpRead(TraceEntry entry) => entry.Dimension == 2;
+
+    /// <summary>
+    /// The index of the A/D write-back into the entry read at <paramref name="readIndex"/> (the next access to the
+    /// same entry, if it is a write), or -1 when the walker left the entry as read.
+    /// </summary>
+    public static int WriteBackOf(IReadOnlyList<TraceEntry> entries, int readIndex)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        TraceEntry read = entries[readIndex];
+        for (int i = readIndex + 1; i < entries.Count; i++)
+        {
+            if (entries[i].Gpa == read.Gpa && entries[i].Dimension == read.Dimension)
+            {
+                return entries[i].Kind == TraceKind.Write ? i : -1;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Access rights as <c>U W X</c> letters, <c>-</c> for a missing right (e.g. <c>U-X</c>).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Workbench.Mmu.Analysis;
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Experiments;
 using Workbench.Mmu.Notebook.Html;
@@ -31,6 +32,7 @@ public static class MmuFormatters
     [
         typeof(WalkResult), typeof(WalkTrace), typeof(ImmutableArray<TraceEntry>), typeof(CpuRegisters), typeof(Vcpu), typeof(Vm),
         typeof(PageFormat), typeof(ExperimentRun), typeof(ExperimentResult),
+        typeof(GuestCard), typeof(AccessReport), typeof(WalkReport), typeof(FaultReport), typeof(DumpReport), typeof(SweepOutcomes),
         .. SessionRendering.FormattedTypes,
     ];
 
@@ -47,6 +49,12 @@ public static class MmuFormatters
         registry.Add<PageFormat>(f => Html(MmuHtml.PageFormat(f)), MmuText.PageFormat);
         registry.Add<ExperimentRun>(r => Html(MmuHtml.ExperimentRun(r)), MmuText.ExperimentRun);
         registry.Add<ExperimentResult>(r => Html(MmuHtml.ExperimentResult(r)), MmuText.ExperimentResult);
+        registry.Add<GuestCard>(c => Html(MmuHtml.GuestCard(c)), MmuText.GuestCard);
+        registry.Add<AccessReport>(r => Html(MmuHtml.AccessReport(r)), MmuText.AccessReport);
+        registry.Add<WalkReport>(r => Html(MmuHtml.WalkReport(r)), MmuText.WalkReport);
+        registry.Add<FaultReport>(r => Html(MmuHtml.FaultReport(r)), MmuText.FaultReport);
+        registry.Add<DumpReport>(r => Html(MmuHtml.DumpReport(r)), MmuText.DumpReport);
+        registry.Add<SweepOutcomes>(o => Html(MmuHtml.SweepOutcomes(o)), MmuText.SweepOutcomes);
         SessionRendering.RegisterAll(registry);
     }
 

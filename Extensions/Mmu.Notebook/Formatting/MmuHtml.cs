@@ -15,7 +15,7 @@ namespace Workbench.Mmu.Notebook.Formatting;
 /// The <c>text/html</c> renderings of the model's values. Each method returns a node, so renderings nest (a walk
 /// result inside an experiment's step table) and tests compare them with approved files.
 /// </summary>
-public static class MmuHtml
+public static partial class MmuHtml
 {
     /// <summary>Outcome of a walk: <c>ok</c> with the GPA, or the fault with its decoded error code and CR2.</summary>
     public static HtmlElement WalkResult(WalkResult result) => new HtmlElement("div", WalkResultInline(result));
@@ -43,10 +43,7 @@ public static class MmuHtml
                 span.Add(Badge("#GP(0)", Tone.Fault), " ", Code(Bits.Hex(result.FaultAddress)), Faint(" is not canonical: no table was read, CR2 unchanged"));
                 break;
             default:
-                span.Add(
-                    Badge("VM exit", Tone.Notice), " code ", Code(Bits.Hex((ulong)result.ErrorCode)), " ",
-                    ErrorCodeChips(result.ErrorCode), " GPA ", Code(Bits.Hex(result.FaultAddress)),
-                    Faint(string.Create(CultureInfo.InvariantCulture, $" · level {result.Level}")));
+                span.Add(VmExitInline(result));
                 break;
         }
 
@@ -78,7 +75,7 @@ public static class MmuHtml
     public static HtmlElement WalkTrace(IReadOnlyList<TraceEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        bool nested = entries.Any(e => e.Dimension != 0);
+        bool nested = entries.Any(Bits.IsTdpRead);
         var columns = new List<string> { "#", "access", "level" };
         if (nested)
         {
@@ -110,7 +107,7 @@ public static class MmuHtml
             };
             if (nested)
             {
-                cells.Add(entry.Dimension == 0 ? "guest" : "tdp");
+                cells.Add(Bits.IsTdpRead(entry) ? "tdp" : "guest");
             }
 
             cells.Add(Bits.Hex(entry.Gpa));
@@ -392,6 +389,8 @@ public static class MmuHtml
         PagingMode.Pae => "PAE paging",
         PagingMode.Long4 => "4-level paging",
         PagingMode.Long5 => "5-level paging",
+        PagingMode.Ept4 => "4-level EPT",
+        PagingMode.Ept5 => "5-level EPT",
         _ => mode.ToString(),
     };
 }

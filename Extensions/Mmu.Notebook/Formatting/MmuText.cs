@@ -10,7 +10,7 @@ using Workbench.Mmu.Walk;
 namespace Workbench.Mmu.Notebook.Formatting;
 
 /// <summary>The <c>text/plain</c> renderings: what consoles, logs and text-only front ends show.</summary>
-public static class MmuText
+public static partial class MmuText
 {
     /// <summary><c>ok gpa 0x… (4K page, leaf level 1, rights UWX)</c> or <c>#PF error code 0x7 [P W U] CR2 0x…</c>.</summary>
     public static string WalkResult(WalkResult result) => result.Outcome switch
@@ -21,7 +21,7 @@ public static class MmuText
             $"#PF error code {Bits.Hex((ulong)result.ErrorCode)} [{Bits.ErrorCodeNames(result.ErrorCode)}] CR2 {Bits.Hex(result.FaultAddress)} (level {result.Level}: {Bits.ExplainErrorCode(result.ErrorCode)})"),
         WalkOutcome.GeneralProtection => $"#GP(0) {Bits.Hex(result.FaultAddress)} is not canonical",
         _ => string.Create(CultureInfo.InvariantCulture,
-            $"VM exit code {Bits.Hex((ulong)result.ErrorCode)} [{Bits.ErrorCodeNames(result.ErrorCode)}] GPA {Bits.Hex(result.FaultAddress)} (level {result.Level})"),
+            $"VM exit: {Bits.ExitReasonName(result.ExitReason)}, {Bits.ExitInfoName(result.ExitReason)} {Bits.Hex(result.ExitInfo)} [{Bits.SetNames(result.ExitInfo, Bits.ExitInfoBits(result.ExitReason))}] GPA {Bits.Hex(result.FaultAddress)} GVA {Bits.Hex(result.Gva)} (level {result.Level}: {Bits.ExplainExit(result.ExitReason, result.ExitInfo)})"),
     };
 
     /// <summary>One line per page-table access: <c>R L4 0x1000 = 0x2007 [P RW US] A 0→1</c>.</summary>
@@ -34,7 +34,7 @@ public static class MmuText
         {
             TraceEntry entry = entries[i];
             string kind = entry.Kind switch { TraceKind.Read => "R", TraceKind.Write => "W", _ => "PDPTR" };
-            text.Append(CultureInfo.InvariantCulture, $"{i + 1,2} {kind,-5} L{entry.Level}{(entry.Dimension != 0 ? " tdp" : string.Empty)} {Bits.Hex(entry.Gpa),-12} = {Bits.Hex(entry.Value),-20} [{Bits.SetNames(entry.Value, Bits.EntryBits)}]");
+            text.Append(CultureInfo.InvariantCulture, $"{i + 1,2} {kind,-5} L{entry.Level}{(Bits.IsTdpRead(entry) ? " tdp" : string.Empty)} {Bits.Hex(entry.Gpa),-12} = {Bits.Hex(entry.Value),-20} [{Bits.SetNames(entry.Value, Bits.EntryBits)}]");
             if (entry.Kind == TraceKind.Write && previous[i] is ulong before)
             {
                 text.Append("  ").Append(Bits.AccessedDirtyChange(before, entry.Value));

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Numerics;
 using Workbench.Mmu.Sweeps;
 
 namespace Workbench.Mmu.Analysis;
@@ -7,7 +9,11 @@ namespace Workbench.Mmu.Analysis;
 /// <param name="Flag">access.c's name of the flag (<c>pte.rw</c>, <c>cr0.wp</c>, …).</param>
 /// <param name="Cases">Cases with the flag set.</param>
 /// <param name="Faults">Of those, the cases whose access faulted.</param>
-public readonly record struct FlagOutcome(string Flag, long Cases, long Faults);
+public readonly record struct FlagOutcome(string Flag, long Cases, long Faults)
+{
+    /// <summary>Faults / cases (0 when no case had the flag).</summary>
+    public double FaultRate => Cases == 0 ? 0 : (double)Faults / Cases;
+}
 
 /// <summary>
 /// The outcomes of an access.c sweep (or a slice of it), for charts: the page-fault error codes the accesses got,
@@ -24,26 +30,48 @@ public sealed record SweepOutcomes(
     long Succeeded,
     ImmutableArray<FlagOutcome> Flags)
 {
-    /// <summary>Runs the sweep's cases in its order, tallying outcomes (interim version; the full one lands with the charts).</summary>
+    // AccessSweep checks the clock every 4096 cases and reports at most every 250 ms; the same here.
+    private const int ProgressCheckInterval = 4096;
+    private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Cases whose access ended in #PF (the sum of <see cref="ErrorCodes"/>).</summary>
+    public long Faults => ErrorCodes.Values.Sum();
+
+    /// <summary>
+    /// Runs the sweep <paramref name="options"/> selects, case by case in access.c's order exactly as
+    /// <see cref="AccessSweep.Run(Action{AccessSweepProgress}?, CancellationToken)"/> does (same shard, limit and
+    /// stop-at-first-mismatch rule, each case checked with <see cref="AccessSweep.RunAndCheck"/>), and tallies what
+    /// every case did.
+    /// </summary>
+    /// <param name="options">What to sweep.</param>
+    /// <param name="progress">Called at most every 250 ms (and not at all for short runs).</param>
+    /// <param name="cancellationToken">Stops early; the outcomes count the cases run so far.</param>
     public static SweepOutcomes Compute(AccessSweepOptions options, Action<AccessSweepProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var sweep = new AccessSweep(options);
-        var codes = new SortedDictionary<uint, long>();
-        var cases = new long[AccessCaseNames.FlagCount];
-        var faults = new long[AccessCaseNames.FlagCount];
-        long succeeded = 0;
-        long run = 0;
-        long mismatches = 0;
-        AccessMismatch? first = null;
-        long limit = options.Limit ?? long.MaxValue;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan last = TimeSpan.Zero;
-        AccessCase flags = AccessCase.None;
-        long ordinal = 0;
+        long legal = sweep.Space.CountLegal();
         AccessShard shard = options.EffectiveShard;
+        long planned = (legal - shard.Index + shard.Count - 1) / shard.Count;
+        if (options.Limit is long limit && limit < planned)
+        {
+            planned = Math.Max(0, limit);
+        }
+
+        var errorCodes = new Dictionary<uint, long>();
+        var flagCases = new long[AccessCaseNames.FlagCount];
+        var flagFaults = new long[AccessCaseNames.FlagCount];
+        long run = 0;
+        long succeeded = 0;
+        long mismatches = 0;
+        long ordinal = 0;
+        AccessMismatch? first = null;
+        var stopwatch = Stopwatch.StartNew();
+        TimeSpan lastReport = TimeSpan.Zero;
+        AccessCase flags = AccessCase.None;
         do
         {
-            if (run >= limit || cancellationToken.IsCancellationRequested)
+            if (run >= planned || cancellationToken.IsCancellationRequested)
             {
                 break;
             }
@@ -54,47 +82,60 @@ public sealed record SweepOutcomes(
             }
 
             run++;
-            if (!sweep.RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason))
+            bool agrees = sweep.RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason);
+            Tally(flags, observed, errorCodes, flagCases, flagFaults, ref succeeded);
+            if (!agrees)
             {
                 mismatches++;
-                first ??= sweep.DescribeMismatch(flags, expected, observed, reason!);
-            }
-
-            if (observed.Fault)
-            {
-                codes[(uint)observed.ErrorCode] = codes.GetValueOrDefault((uint)observed.ErrorCode) + 1;
-            }
-            else
-            {
-                succeeded++;
-            }
-
-            for (int bit = 0; bit < AccessCaseNames.FlagCount; bit++)
-            {
-                if (((uint)flags & (1u << bit)) != 0)
+                if (first is null)
                 {
-                    cases[bit]++;
-                    if (observed.Fault)
-                    {
-                        faults[bit]++;
-                    }
+                    stopwatch.Stop();
+                    first = sweep.DescribeMismatch(flags, expected, observed, reason!);
+                    stopwatch.Start();
+                }
+
+                if (!options.KeepGoing)
+                {
+                    break;
                 }
             }
 
-            if (progress is not null && (run & 4095) == 0 && clock.Elapsed - last >= TimeSpan.FromMilliseconds(250))
+            if (progress is not null && (run % ProgressCheckInterval) == 0 && stopwatch.Elapsed - lastReport >= s_progressInterval)
             {
-                last = clock.Elapsed;
-                progress(new AccessSweepProgress(run, Math.Min(limit, run), last));
+                lastReport = stopwatch.Elapsed;
+                progress(new AccessSweepProgress(run, planned, lastReport));
             }
         }
         while (sweep.Space.TryBump(ref flags));
 
-        clock.Stop();
-        var result = new AccessSweepResult(options, -1, run, run, mismatches, clock.Elapsed, first);
-        return new SweepOutcomes(
-            result,
-            ImmutableSortedDictionary.CreateRange(codes),
-            succeeded,
-            [.. Enumerable.Range(0, AccessCaseNames.FlagCount).Select(b => new FlagOutcome(AccessCaseNames.NameOf(b), cases[b], faults[b]))]);
+        stopwatch.Stop();
+        var result = new AccessSweepResult(options, legal, planned, run, mismatches, stopwatch.Elapsed, first);
+        ImmutableArray<FlagOutcome> flagOutcomes = [.. Enumerable.Range(0, AccessCaseNames.FlagCount)
+            .Select(bit => new FlagOutcome(AccessCaseNames.NameOf(bit), flagCases[bit], flagFaults[bit]))];
+        return new SweepOutcomes(result, errorCodes.ToImmutableSortedDictionary(), succeeded, flagOutcomes);
+    }
+
+    private static void Tally(AccessCase flags, AccessObservation observed, Dictionary<uint, long> errorCodes, long[] flagCases, long[] flagFaults, ref long succeeded)
+    {
+        bool fault = observed.Fault;
+        if (fault)
+        {
+            uint code = (uint)observed.ErrorCode;
+            errorCodes[code] = errorCodes.GetValueOrDefault(code) + 1;
+        }
+        else
+        {
+            succeeded++;
+        }
+
+        for (uint word = (uint)flags; word != 0; word &= word - 1)
+        {
+            int bit = BitOperations.TrailingZeroCount(word);
+            flagCases[bit]++;
+            if (fault)
+            {
+                flagFaults[bit]++;
+            }
+        }
     }
 }
