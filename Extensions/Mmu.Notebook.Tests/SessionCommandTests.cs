@@ -46,8 +46,11 @@ public class SessionCommandTests
         Assert.Equal(0x234UL, report.Walk.Gpa & 0xFFF);
         Assert.Contains(report.Trace, t => t.Dimension == 2);
         Assert.Equal(24, report.Trace.Count(t => t.Kind == TraceKind.Read));
-        Assert.Equal(2, access.Displays.Count); // the report and the walk chart
-        Assert.Contains("text/html", access.Displays[1].FormattedValues.Keys);
+        string html = Assert.Single(access.Displays).FormattedValues["text/html"];
+        Assert.Contains("workbench-plotly", html); // the report carries the chart of its walk
+
+        Submission tablesOnly = await kernel.SubmitAsync("#!mmu-access 0x401234 --no-chart");
+        Assert.DoesNotContain("workbench-plotly", Assert.Single(tablesOnly.Displays).FormattedValues["text/html"]);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Workbench.Mmu.Walk;
 namespace Workbench.Mmu.Notebook.Tests;
 
 /// <summary>The report renderings over what the session's commands produce: every <c>#!mmu-fault</c> kind.</summary>
+[Collection(SessionCollection.Name)]
 public class SessionRenderingTests
 {
     public SessionRenderingTests()
@@ -34,9 +35,8 @@ public class SessionRenderingTests
         Session.Guest(vendor: kind == "npf" ? Vendor.Amd : Vendor.Intel);
         if (kind is "npf" or "ept-violation" or "ept-misconfig")
         {
-            // The exits need an L2 under L1's EPT/NPT. Session.Nested hands SVM the EPT capabilities too, and the
-            // model accepts only the default ones there (A/D and execute-only on), so those are passed.
-            Session.Nested(eptAd: true, execOnly: true);
+            // The exits need an L2 under L1's EPT/NPT.
+            Session.Nested();
         }
 
         FaultReport report = Session.Fault(kind);

@@ -31,7 +31,7 @@ public static class MmuCommands
         new("--name", what, Completions: () => Session.Names);
 
     private static MmuCommandParameter NoChartParameter() =>
-        new("--no-chart", "Skip the chart (each chart embeds plotly.js, about 4.8 MB, so charts can work offline)", Flag: true);
+        new("--no-chart", "Tables only, without the chart (a chart output can carry plotly.js, 4.8 MB, so it draws offline)", Flag: true);
 
     private static MmuCommandParameter LevelParameter() =>
         new("--level", "Run at level 1 (L1) or 2 (L2); default: L2 when the guest has one", Completions: () => Levels);
@@ -197,11 +197,7 @@ public static class MmuCommands
         Handler = (args, output) =>
         {
             AccessReport report = Session.Access(args.Number("gva"), Kind(args), args.Int("cpl", 0, 0, 3), args.Flag("implicit"), OptionalLevel(args), args.Text("name"));
-            output.Display(report);
-            if (!args.Flag("no-chart"))
-            {
-                output.Display(CommandCharts.Walk(report));
-            }
+            Show(output, report, args);
         },
     };
 
@@ -295,11 +291,7 @@ public static class MmuCommands
         Handler = (args, output) =>
         {
             FaultReport report = Session.Fault(args.Choice("kind", FaultRecipes.Kinds, null), args.Text("name"));
-            output.Display(report);
-            if (!args.Flag("no-chart"))
-            {
-                output.Display(CommandCharts.Walk(report.Access));
-            }
+            Show(output, report, args);
         },
     };
 
@@ -313,10 +305,11 @@ public static class MmuCommands
             new("--write", "Ask for write access", Flag: true),
             new("--user", "Ask for user access", Flag: true),
             new("--fetch", "Ask for execute access", Flag: true),
+            NoChartParameter(),
             NameParameter(),
         ])
     {
-        Handler = (args, output) => output.Display(Session.Walk(args.Number("gva"), args.Text("walker"), args.Flag("write"), args.Flag("user"), args.Flag("fetch"), args.Text("name"))),
+        Handler = (args, output) => Show(output, Session.Walk(args.Number("gva"), args.Text("walker"), args.Flag("write"), args.Flag("user"), args.Flag("fetch"), args.Text("name")), args),
     };
 
     /// <summary><c>#!mmu-dump</c>.</summary>
@@ -328,11 +321,7 @@ public static class MmuCommands
         Handler = (args, output) =>
         {
             DumpReport report = Session.Dump(args.Text("name"));
-            output.Display(report);
-            if (!args.Flag("no-chart"))
-            {
-                output.Display(CommandCharts.Dump(report));
-            }
+            Show(output, report, args);
         },
     };
 
@@ -354,11 +343,7 @@ public static class MmuCommands
             Action<object> update = output.DisplayUpdatable(new SweepProgress(0, slice ?? 0, TimeSpan.Zero));
             SweepOutcomes outcomes = Session.Sweep(slice, pku, p => update(new SweepProgress(p.CasesRun, slice ?? 0, p.Elapsed)), args.Text("name"));
             update(new SweepProgress(outcomes.Sweep.CasesRun, outcomes.Sweep.CasesRun, outcomes.Sweep.Elapsed));
-            output.Display(outcomes);
-            foreach (object chart in args.Flag("no-chart") ? [] : CommandCharts.Sweep(outcomes))
-            {
-                output.Display(chart);
-            }
+            Show(output, outcomes, args);
         },
     };
 
@@ -467,6 +452,21 @@ public static class MmuCommands
                 ? $"{RunName}: invalid experiment {first}"
                 : $"{RunName}: {invalid.Length} of {runs.Count} experiments are invalid; the first is {first}";
             output.Fail("InvalidExperiment", message);
+        }
+    }
+
+    /// <summary>Displays a report with its embedded chart, or as tables only with <c>--no-chart</c>.</summary>
+    private static void Show(IMmuCommandOutput output, object report, MmuArguments args)
+    {
+        if (!args.Flag("no-chart"))
+        {
+            output.Display(report);
+            return;
+        }
+
+        using (Formatting.MmuHtml.WithoutCharts())
+        {
+            output.Display(report);
         }
     }
 

@@ -27,7 +27,30 @@ public static partial class MmuHtml
     /// format); with this off the renderings are tables only and a cell shows the chart on its own
     /// (<see cref="AccessCharts.Walk(AccessReport)"/>, <see cref="DumpCharts.ShadowPages"/>, <see cref="SweepCharts"/>).
     /// </summary>
-    public static bool EmbedCharts { get; set; } = true;
+    public static bool EmbedCharts
+    {
+        get => s_chartsOff.Value ? false : s_embedCharts;
+        set => s_embedCharts = value;
+    }
+
+    private static bool s_embedCharts = true;
+    private static readonly AsyncLocal<bool> s_chartsOff = new();
+
+    /// <summary>
+    /// Renders without charts until disposed, on this flow only (a command's <c>--no-chart</c>): other cells and
+    /// threads keep <see cref="EmbedCharts"/>.
+    /// </summary>
+    public static IDisposable WithoutCharts()
+    {
+        bool before = s_chartsOff.Value;
+        s_chartsOff.Value = true;
+        return new Restore(() => s_chartsOff.Value = before);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     /// <summary>
     /// A guest's card: the VM, the running level's registers with decoded bits and its CPU role, the root role, the

@@ -20,13 +20,6 @@ public static class SessionRendering
         registry.Add<SweepProgress>(p => MmuFormatters.Html(ProgressHtml(p)), ProgressText);
     }
 
-    // SDM 29.3.2 table 29-6 (EPT entry format): bits 0-2 R/W/X, 5:3 memory type, 6 IPAT, 8 A, 9 D, 10 XU (MBEC).
-    private static readonly NamedBit[] EptLeafBits =
-    [
-        new("R", 1UL << 0, "read"), new("W", 1UL << 1, "write"), new("X", 1UL << 2, "execute (supervisor with MBEC)"),
-        new("IPAT", 1UL << 6, "ignore PAT"), new("A", 1UL << 8, "accessed"), new("D", 1UL << 9, "dirty"), new("XU", 1UL << 10, "user execute (MBEC)"),
-    ];
-
     /// <summary>The types rendered here.</summary>
     public static IReadOnlyList<Type> FormattedTypes { get; } = [typeof(MapReport), typeof(PeekReport), typeof(PokeReport), typeof(SweepProgress)];
 
@@ -40,7 +33,7 @@ public static class SessionRendering
         };
         foreach (MemoryWrite write in report.Writes)
         {
-            table.AddRow(Bits.Hex(write.Gpa), Bits.Hex(write.Before), Bits.Hex(write.After), Bits.SetNames(write.After, report.Mode.IsEpt() ? EptLeafBits : Bits.EntryBits));
+            table.AddRow(Bits.Hex(write.Gpa), Bits.Hex(write.Before), Bits.Hex(write.After), Bits.SetNames(write.After, report.Mode.IsEpt() ? Bits.EptEntryBits : Bits.EntryBits));
         }
 
         return Theme.Card(Title(report), table.ToElement());
