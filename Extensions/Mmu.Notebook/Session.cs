@@ -308,6 +308,7 @@ public static class Session
         string path = Path.GetFullPath(file);
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllText(path, ExperimentWriter.Write(guest.Experiment) + "\n");
         }
         catch (Exception problem) when (problem is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)

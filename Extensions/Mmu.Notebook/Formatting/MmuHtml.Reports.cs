@@ -273,7 +273,7 @@ public static partial class MmuHtml
         return
         [
             new HtmlElement("div", WalkResultInline(report.Result)),
-            new HtmlElement("div", "served by ", ServingText(report.Contexts)),
+            new HtmlElement("div", "served: ", ServingText(report.Contexts)),
             AccessWalk(report.Trace, report.NestedMode),
             report.Sptes.IsDefaultOrEmpty ? new HtmlElement("div", Faint("no SPTE was created or changed")) : sptes.ToElement(),
             new HtmlElement("div", Chart(() => AccessCharts.Walk(report))),

@@ -52,7 +52,7 @@ public static partial class MmuText
         text.Append(CultureInfo.InvariantCulture, $"access {Describe(report.Step)} on {report.Guest} (L{report.Level}, {MmuHtml.ModeName(report.Mode)}");
         text.Append(report.NestedMode == PagingMode.None ? ")\n" : $" over L1's {MmuHtml.TdpName(report.NestedMode)})\n");
         text.Append(WalkResult(report.Result)).Append('\n');
-        text.Append("served by ").Append(Serving(report.Contexts)).Append('\n');
+        text.Append("served: ").Append(Serving(report.Contexts)).Append('\n');
         text.Append(AccessWalk(report.Trace, report.NestedMode));
         text.Append(CultureInfo.InvariantCulture, $"SPTEs created or changed: {report.Sptes.Length}\n");
         foreach (SpteChange change in report.Sptes)

@@ -48,7 +48,7 @@ class ConvertTests(unittest.TestCase):
         self.assertEqual(spec["name"], "mmu-workbench")
 
     def test_dib_to_ipynb_and_back_keeps_every_cell(self):
-        self.run_ok(str(NOTEBOOKS / "02-paging-modes.dib"), str(self.root / "modes.ipynb"), "--kernel", "dotnet-interactive")
+        self.run_ok(str(NOTEBOOKS / "08-paging-modes.dib"), str(self.root / "modes.ipynb"), "--kernel", "dotnet-interactive")
         self.run_ok(str(self.root / "modes.ipynb"), str(self.root / "modes.dib"))
         self.run_ok(str(self.root / "modes.dib"), str(self.root / "again.ipynb"))
 
