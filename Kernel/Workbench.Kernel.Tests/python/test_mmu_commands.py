@@ -3,13 +3,13 @@ mmu-workbench kernelspec starts with the MMU extension loaded, and one kernel go
 Also the round trip of #!mmu-access on a 4-level guest beside a trivial cell's (issue: within 20 ms median)."""
 
 import statistics
-import time
 import unittest
 
 from jupyter_client.manager import start_new_kernel
 
 import kernel_harness
-from kernel_harness import run_cell, wait_reply, collect_outputs
+from bench_kernel import round_trip
+from kernel_harness import run_cell
 
 
 def errors(outputs):
@@ -18,17 +18,6 @@ def errors(outputs):
 
 def displays(outputs):
     return [m["content"]["data"] for m in outputs if m["msg_type"] in ("display_data", "update_display_data")]
-
-
-def round_trip(kc, code):
-    started = time.perf_counter()
-    msg_id = kc.execute(code)
-    reply = wait_reply(kc, msg_id, timeout=60)
-    collect_outputs(kc, msg_id, timeout=60)
-    elapsed = time.perf_counter() - started
-    if reply["content"]["status"] != "ok":
-        raise RuntimeError(f"{code!r} failed: {reply['content']}")
-    return elapsed
 
 
 class MmuCommandsOverTheProtocol(unittest.TestCase):
