@@ -133,6 +133,18 @@ public class SessionCommandTests
         { "#!mmu-access 0x401000 --name nobody", "--name: no guest is named 'nobody'" },
         { "#!mmu-set", "no register given" },
         { "#!mmu-nested --l1-tdp maybe", "--l1-tdp: 'maybe' is neither on nor off" },
+        { "#!mmu-nested --kind svm", "--kind: svm needs vendor amd" },
+        { "#!mmu-nested --ept-levels 6", "--ept-levels: '6' is not an integer from 4 to 5" },
+        { "#!mmu-save /proc/no/such/dir/x.json", "--file: cannot write" },
+        { "#!mmu-sweep --slice lots", "--slice: 'lots' is not a number" },
+        { "#!mmu-sweep --pku maybe", "--pku: 'maybe' is neither on nor off" },
+        { "#!mmu-poke 0x1000", "'--value'" },
+        { "#!mmu-poke 0x100000000 --value 1", "--gpa: 0x100000000 is not writable guest memory" },
+        { "#!mmu-invlpg zz", "--gva: 'zz' is not a number" },
+        { "#!mmu-dump --name nobody", "--name: no guest is named 'nobody'" },
+        { "#!mmu-walk 0x401000 --name nobody", "--name: no guest is named 'nobody'" },
+        { "#!mmu-set --cr0 0xzz", "--cr0: '0xzz' is not a number" },
+        { "#!mmu-fault", "'--kind'" },
     };
 
     [Theory]

@@ -350,7 +350,7 @@ public static class Session
                 ? problem.Field[(problem.Field.IndexOf('.', StringComparison.Ordinal) + 1)..]
                 : problem.Field;
             // The runner names a step's address field after the step (steps[3].peek): the parameter is its address.
-            field = field switch { "peek" or "poke" => "gpa", "store" => "gva", _ => field };
+            field = field switch { "peek" or "poke" => "gpa", "store" => "gva", "nested.kind" => "kind", _ => field };
             throw new MmuCommandException(field.Contains('.', StringComparison.Ordinal) || field.Contains('[', StringComparison.Ordinal) ? field : "--" + field, problem.Problem);
         }
     }

@@ -211,6 +211,12 @@ public sealed class LiveExperiment
         }
 
         bool vmx = kind == NestedKind.Vmx;
+        if (vmx != (Config.Vendor == Vendor.Intel))
+        {
+            // Checked first: the CR4.VMXE / EFER.SVME this sets would otherwise be refused as a reserved bit.
+            throw new ExperimentFormatException("kind", vmx ? "vmx needs vendor intel (AMD CPUs have SVM)" : "svm needs vendor amd (Intel CPUs have VMX)");
+        }
+
         if (!vmx && ept != new EptCapabilities())
         {
             throw new ExperimentFormatException("ept", "EPT capabilities (--ept-ad, --execonly, --mbec) apply to a VMX L2 only; SVM's NPT has none");
