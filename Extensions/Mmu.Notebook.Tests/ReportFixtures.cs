@@ -79,7 +79,7 @@ internal static class ReportFixtures
                     ulong was = previous?.Sptes.FirstOrDefault(s => s.Index == spte.Index).Spte ?? 0;
                     if (was != spte.Spte)
                     {
-                        changes.Add(new SpteChange(dump.Mmu, page.Gfn, page.Level, page.Role, !existed, spte.Index, was, spte.Spte));
+                        changes.Add(new SpteChange(dump.Mmu, page.Gfn, page.Level, page.Role, !existed, spte.Index, was, spte.Spte, dump.SpteFormat));
                     }
                 }
             }

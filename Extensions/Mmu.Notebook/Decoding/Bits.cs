@@ -127,16 +127,41 @@ public static class Bits
     ];
 
     /// <summary>
-    /// SPTE bits that mean the same in KVM's two SPTE formats (spte.h: <c>PT_WRITABLE_MASK</c>, <c>PT_PAGE_SIZE_MASK</c>,
-    /// <c>SPTE_MMU_PRESENT_MASK</c>). The other bits (R/U, X/NX, A, D, host- and MMU-writable) sit at different
-    /// positions in the x86 and EPT formats, and a report does not say which format its MMU builds.
+    /// The named bits of an SPTE in KVM's encoding <paramref name="formatName"/> (<c>legacy</c> x86 or <c>ept</c>), from
+    /// the format's own masks (spte.h: <c>shadow_present_mask</c>, <c>shadow_user_mask</c> (EPT: R),
+    /// <c>shadow_x_mask</c> / <c>shadow_nx_mask</c>, A/D, <c>shadow_host_writable_mask</c>,
+    /// <c>shadow_mmu_writable_mask</c>, <c>SPTE_MMU_PRESENT_MASK</c>).
     /// </summary>
-    public static IReadOnlyList<NamedBit> SpteCommonBits { get; } =
-    [
-        new("W", SpteFormat.Writable, "writable"),
-        new("PS", SpteFormat.PageSize, "maps a large page"),
-        new("present", SpteFormat.MmuPresent, "SPTE_MMU_PRESENT_MASK: maps memory (MMIO SPTEs lack it)"),
-    ];
+    public static IReadOnlyList<NamedBit> SpteBits(string formatName) =>
+        formatName == SpteFormat.Ept.Name ? s_eptSpteBits : s_legacySpteBits;
+
+    private static readonly NamedBit[] s_legacySpteBits = SpteBitsOf(SpteFormat.Legacy, "P", "U", "NX");
+
+    private static readonly NamedBit[] s_eptSpteBits = SpteBitsOf(SpteFormat.Ept, "P", "R", "X");
+
+    private static NamedBit[] SpteBitsOf(SpteFormat format, string present, string user, string exec)
+    {
+        var bits = new List<NamedBit>();
+        void Add(string name, ulong mask, string meaning)
+        {
+            if (mask != 0)
+            {
+                bits.Add(new NamedBit(name, mask, meaning));
+            }
+        }
+
+        Add(present, format.PresentMask, "shadow_present_mask");
+        Add("W", SpteFormat.Writable, "writable (PT_WRITABLE_MASK)");
+        Add(user, format.UserMask, format.IsEpt ? "readable (shadow_user_mask: EPT R stands for ACC_USER)" : "user (shadow_user_mask)");
+        Add(exec, format.IsEpt ? format.ExecMask : format.NxMask, format.IsEpt ? "executable (shadow_x_mask)" : "no-execute (shadow_nx_mask)");
+        Add("A", format.AccessedMask, "accessed");
+        Add("D", format.DirtyMask, "dirty");
+        Add("PS", SpteFormat.PageSize, "maps a large page");
+        Add("host-W", format.HostWritable, "shadow_host_writable_mask: the host page is writable");
+        Add("mmu-W", format.MmuWritable, "shadow_mmu_writable_mask: KVM may make it writable (not write-protected)");
+        Add("present", SpteFormat.MmuPresent, "SPTE_MMU_PRESENT_MASK: maps memory (MMIO SPTEs lack it)");
+        return [.. bits];
+    }
 
     /// <summary>The exit's name as the SDM and APM call it, with its number.</summary>
     public static string ExitReasonName(ExitReason reason) => reason switch

@@ -266,7 +266,7 @@ public static partial class MmuHtml
                 change.Index.ToString(CultureInfo.InvariantCulture),
                 change.Before == 0 ? Faint("absent") : Bits.Hex(change.Before),
                 Bits.Hex(change.After),
-                SetChips(change.After, Bits.SpteCommonBits, 0),
+                SetChips(change.After, Bits.SpteBits(change.SpteFormat), 0),
                 Bits.Hex(change.After & SpteFormat.AddressMask));
         }
 
@@ -308,7 +308,7 @@ public static partial class MmuHtml
             {
                 if (sptes.RowCount < MaxDumpSpteRows)
                 {
-                    sptes.AddRow(number, spte.Index.ToString(CultureInfo.InvariantCulture), Bits.Hex(spte.Spte), SetChips(spte.Spte, Bits.SpteCommonBits, 0), Bits.Hex(spte.Spte & SpteFormat.AddressMask));
+                    sptes.AddRow(number, spte.Index.ToString(CultureInfo.InvariantCulture), Bits.Hex(spte.Spte), SetChips(spte.Spte, Bits.SpteBits(mmu.SpteFormat), 0), Bits.Hex(spte.Spte & SpteFormat.AddressMask));
                 }
             }
         }

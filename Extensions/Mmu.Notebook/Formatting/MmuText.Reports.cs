@@ -58,7 +58,7 @@ public static partial class MmuText
         foreach (SpteChange change in report.Sptes)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"  {change.Mmu} gfn {Bits.Hex(change.Gfn)} L{change.Level}{(change.NewPage ? " (new page)" : string.Empty)} [{change.Index}] {Bits.Hex(change.Before)} -> {Bits.Hex(change.After)} [{Bits.SetNames(change.After, Bits.SpteCommonBits)}]\n");
+                $"  {change.Mmu} gfn {Bits.Hex(change.Gfn)} L{change.Level}{(change.NewPage ? " (new page)" : string.Empty)} [{change.Index}] {Bits.Hex(change.Before)} -> {Bits.Hex(change.After)} [{Bits.SetNames(change.After, Bits.SpteBits(change.SpteFormat))}]\n");
         }
 
         return text.ToString();

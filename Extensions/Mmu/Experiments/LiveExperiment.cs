@@ -355,12 +355,13 @@ public sealed class LiveExperiment
         PagingMode mode = GuestSetup.ModeOf(GuestPagingNames.Of(LevelRegisters(level)));
         PagingMode nestedMode = level == 2 && _nested!.L1Tdp ? TdpTablesMode() : PagingMode.None;
         var changes = ImmutableArray.CreateBuilder<SpteChange>();
-        foreach (var (key, value) in SpteSnapshot(out _))
+        var formats = new Dictionary<string, string>();
+        foreach (var (key, value) in SpteSnapshot(out _, formats))
         {
             ulong old = before.GetValueOrDefault(key);
             if (old != value)
             {
-                changes.Add(new SpteChange(key.Item1, key.Item2, key.Item3, key.Item4, !pagesBefore.Contains((key.Item1, key.Item2, key.Item3, key.Item4)), key.Item5, old, value));
+                changes.Add(new SpteChange(key.Item1, key.Item2, key.Item3, key.Item4, !pagesBefore.Contains((key.Item1, key.Item2, key.Item3, key.Item4)), key.Item5, old, value, formats[key.Item1]));
             }
         }
 
@@ -721,12 +722,17 @@ public sealed class LiveExperiment
         }
     }
 
-    private Dictionary<(string, ulong, int, uint, int), ulong> SpteSnapshot(out HashSet<(string, ulong, int, uint)> pages)
+    private Dictionary<(string, ulong, int, uint, int), ulong> SpteSnapshot(out HashSet<(string, ulong, int, uint)> pages, Dictionary<string, string>? formats = null)
     {
         var sptes = new Dictionary<(string, ulong, int, uint, int), ulong>();
         pages = new HashSet<(string, ulong, int, uint)>();
         foreach (MmuDump dump in Dump().Mmus)
         {
+            if (formats is not null)
+            {
+                formats[dump.Mmu] = dump.SpteFormat;
+            }
+
             foreach (ShadowPageDump page in dump.ShadowPages)
             {
                 pages.Add((dump.Mmu, page.Gfn, page.Level, page.Role));

@@ -40,7 +40,8 @@ public sealed record AccessReport(
 /// <param name="Index">Index of the SPTE in its page.</param>
 /// <param name="Before">Its value before (0: absent).</param>
 /// <param name="After">Its value after.</param>
-public readonly record struct SpteChange(string Mmu, ulong Gfn, int Level, uint Role, bool NewPage, int Index, ulong Before, ulong After);
+/// <param name="SpteFormat">The SPTE encoding of that MMU: <c>legacy</c> (x86) or <c>ept</c>.</param>
+public readonly record struct SpteChange(string Mmu, ulong Gfn, int Level, uint Role, bool NewPage, int Index, ulong Before, ulong After, string SpteFormat = "legacy");
 
 /// <summary>A <c>gva_to_gpa</c> through one walker, for inspection: its A/D writes are undone afterwards.</summary>
 /// <param name="Guest">The guest's name.</param>

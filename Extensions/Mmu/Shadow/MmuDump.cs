@@ -26,7 +26,8 @@ namespace Workbench.Mmu.Shadow
     /// <param name="RootPgd">The guest root the current root shadows (0: direct, or none loaded).</param>
     /// <param name="PrevRoots">Number of cached previous roots.</param>
     /// <param name="ShadowPages">Pages, top-down from each root.</param>
-    public sealed record MmuDump(string Mmu, uint RootRole, ulong RootPgd, int PrevRoots, ImmutableArray<ShadowPageDump> ShadowPages)
+    /// <param name="SpteFormat">The encoding of its SPTEs: <c>legacy</c> (x86) or <c>ept</c> (<see cref="ShadowMmu.FormatOf"/>).</param>
+    public sealed record MmuDump(string Mmu, uint RootRole, ulong RootPgd, int PrevRoots, ImmutableArray<ShadowPageDump> ShadowPages, string SpteFormat = "legacy")
     {
         /// <summary>Takes the dump of <paramref name="layout"/>'s active MMU.</summary>
         public static MmuDump Of(Vm vm, ContextLayout layout)
@@ -54,7 +55,7 @@ namespace Workbench.Mmu.Shadow
                 }
             }
 
-            return new MmuDump(mmu.Name, mmu.RootRole.Word, mmu.Root?.Pgd ?? 0, mmu.PrevRoots.Count, [.. pages.Select(Dump)]);
+            return new MmuDump(mmu.Name, mmu.RootRole.Word, mmu.Root?.Pgd ?? 0, mmu.PrevRoots.Count, [.. pages.Select(Dump)], vm.Mmu.FormatOf(mmu).Name);
         }
 
         private static ShadowPageDump Dump(ShadowPage page)
