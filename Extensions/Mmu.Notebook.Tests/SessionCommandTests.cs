@@ -92,6 +92,25 @@ public class SessionCommandTests
     }
 
     [Fact]
+    public async Task walk_through_each_walker_decodes_its_own_format()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        await kernel.SubmitAsync("#!mmu-guest --name w2 --paging 4level");
+        await kernel.SubmitAsync("#!mmu-nested --kind vmx --paging 4level");
+        await kernel.SubmitAsync("#!mmu-map --gva 0x401000 --gpa 0x200000");
+
+        Submission l2 = await kernel.SubmitAsync("#!mmu-walk 0x401234 --walker nested_mmu --no-chart");
+        Submission ept = await kernel.SubmitAsync("#!mmu-walk 0x200234 --walker guest_mmu --no-chart");
+
+        string l2Text = Assert.Single(l2.Displays).FormattedValues["text/plain"];
+        string eptText = Assert.Single(ept.Displays).FormattedValues["text/plain"];
+        Assert.Contains("[P RW", l2Text);          // L2's own entries: x86
+        Assert.Contains("EPT", l2Text);            // its GPAs through L1's EPT
+        Assert.Contains("[R W X", eptText);        // guest_mmu walks L1's EPT: EPT entries
+        Assert.DoesNotContain("[P RW", eptText);
+    }
+
+    [Fact]
     public async Task help_lists_the_parameters_of_every_command()
     {
         MmuKernel kernel = await MmuKernel.CreateAsync();

@@ -29,7 +29,7 @@ public static class AccessCharts
     public static Figure Walk(WalkReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return Walk(report.Trace, PagingMode.None, PagingMode.None);
+        return Walk(report.Trace, report.Mode, report.NestedMode);
     }
 
     private static Figure Walk(IReadOnlyList<TraceEntry> trace, PagingMode mode, PagingMode nestedMode)

@@ -27,10 +27,12 @@ public readonly record struct WalkRead(int Order, TraceEntry Entry, bool Tdp, IR
     /// </summary>
     /// <param name="trace">The trace.</param>
     /// <param name="nestedMode">Format of L1's EPT/NPT tables (<see cref="PagingMode.None"/>: x86 bits for every entry).</param>
-    public static IReadOnlyList<WalkRead> Of(IReadOnlyList<TraceEntry> trace, PagingMode nestedMode)
+    /// <param name="mode">Format of the walk's own tables (an EPT walker's 1-D walk reads EPT entries).</param>
+    public static IReadOnlyList<WalkRead> Of(IReadOnlyList<TraceEntry> trace, PagingMode nestedMode, PagingMode mode = PagingMode.None)
     {
         ArgumentNullException.ThrowIfNull(trace);
         bool ept = nestedMode is PagingMode.Ept4 or PagingMode.Ept5;
+        bool eptGuest = mode.IsEpt();
         var reads = new List<WalkRead>();
         for (int i = 0; i < trace.Count; i++)
         {
@@ -42,7 +44,7 @@ public readonly record struct WalkRead(int Order, TraceEntry Entry, bool Tdp, IR
 
             bool tdp = Bits.IsTdpRead(entry);
             int writeBack = Bits.WriteBackOf(trace, i);
-            reads.Add(new WalkRead(reads.Count + 1, entry, tdp, tdp && ept ? Bits.EptEntryBits : Bits.EntryBits, writeBack >= 0 ? trace[writeBack].Value : null));
+            reads.Add(new WalkRead(reads.Count + 1, entry, tdp, (tdp ? ept : eptGuest) ? Bits.EptEntryBits : Bits.EntryBits, writeBack >= 0 ? trace[writeBack].Value : null));
         }
 
         return reads;

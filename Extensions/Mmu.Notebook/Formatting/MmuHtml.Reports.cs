@@ -124,7 +124,7 @@ public static partial class MmuHtml
             Chip("F", (report.Access & (ulong)PfErr.Fetch) != 0, "instruction fetch"),
             Faint(" · guest memory unchanged: the walk's A/D writes were undone")));
         element.Add(WalkResult(report.Result));
-        element.Add(AccessWalk(report.Trace, PagingMode.None));
+        element.Add(AccessWalk(report.Trace, report.NestedMode, report.Mode));
         element.Add(Chart(() => AccessCharts.Walk(report)));
         return element;
     }
@@ -212,13 +212,13 @@ public static partial class MmuHtml
     /// </summary>
     /// <param name="entries">The trace.</param>
     /// <param name="nestedMode">Format of the dimension-1 entries (EPT or NPT), <see cref="PagingMode.None"/> when unknown.</param>
-    public static HtmlElement AccessWalk(IReadOnlyList<TraceEntry> entries, PagingMode nestedMode)
+    public static HtmlElement AccessWalk(IReadOnlyList<TraceEntry> entries, PagingMode nestedMode, PagingMode mode = PagingMode.None)
     {
         ArgumentNullException.ThrowIfNull(entries);
         string tdpName = TdpName(nestedMode);
         var table = new HtmlTable("#", "dimension", "level", "entry address", "value", "bits set", "next / frame", "A/D written back");
         table.DescribeColumn("entry address", "where the entry was read: a guest-physical address of the level that owns the table (L1's for EPT/NPT entries)");
-        IReadOnlyList<WalkRead> walk = WalkRead.Of(entries, nestedMode);
+        IReadOnlyList<WalkRead> walk = WalkRead.Of(entries, nestedMode, mode);
         foreach (WalkRead read in walk)
         {
             TraceEntry entry = read.Entry;

@@ -69,7 +69,7 @@ public static partial class MmuText
     {
         ArgumentNullException.ThrowIfNull(report);
         return $"gva_to_gpa {Bits.Hex(report.Gva)} through {report.Walker} on {report.Guest}, access {Bits.Hex(report.Access)} (A/D writes undone)\n"
-            + WalkResult(report.Result) + "\n" + AccessWalk(report.Trace, PagingMode.None);
+            + WalkResult(report.Result) + "\n" + AccessWalk(report.Trace, report.NestedMode, report.Mode);
     }
 
     /// <summary>The fault: the explanation, the changes, then the access.</summary>
@@ -133,11 +133,11 @@ public static partial class MmuText
     }
 
     /// <summary>One line per page-table read: <c>3 EPT L2 0x… = 0x… [R W X]  A 0→1</c>.</summary>
-    public static string AccessWalk(IReadOnlyList<TraceEntry> entries, PagingMode nestedMode)
+    public static string AccessWalk(IReadOnlyList<TraceEntry> entries, PagingMode nestedMode, PagingMode mode = PagingMode.None)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var text = new StringBuilder();
-        IReadOnlyList<WalkRead> reads = WalkRead.Of(entries, nestedMode);
+        IReadOnlyList<WalkRead> reads = WalkRead.Of(entries, nestedMode, mode);
         foreach (WalkRead read in reads)
         {
             TraceEntry entry = read.Entry;

@@ -387,7 +387,7 @@ public sealed class LiveExperiment
         CpuRegisters registers = Vm.Vcpu.Registers;
         WalkResult result = chosen.GvaToGpa(gva, access, registers.Rflags, registers.Pkru, trace);
         UndoWrites(trace.Entries);
-        return new WalkReport(Name, chosen.Name, gva, access, result, [.. trace.Entries]);
+        return new WalkReport(Name, chosen.Name, gva, access, result, [.. trace.Entries], chosen.Mode, chosen.TranslateThrough?.Mode ?? PagingMode.None);
     }
 
     /// <summary>Every MMU object's roots, shadow pages and SPTEs (the active one first); not a step.</summary>

@@ -50,7 +50,9 @@ public readonly record struct SpteChange(string Mmu, ulong Gfn, int Level, uint 
 /// <param name="Access">The access bits asked for (PFERR_* bits: W, U, F).</param>
 /// <param name="Result">The translation.</param>
 /// <param name="Trace">Every page-table read, and the A/D writes the walk made before they were undone.</param>
-public sealed record WalkReport(string Guest, string Walker, ulong Gva, ulong Access, WalkResult Result, ImmutableArray<TraceEntry> Trace);
+/// <param name="Mode">The format of the walker's own tables (an EPT walker walks EPT entries).</param>
+/// <param name="NestedMode">The format of the tables its GPAs go through (L1's EPT/NPT), or <see cref="PagingMode.None"/>.</param>
+public sealed record WalkReport(string Guest, string Walker, ulong Gva, ulong Access, WalkResult Result, ImmutableArray<TraceEntry> Trace, PagingMode Mode = PagingMode.None, PagingMode NestedMode = PagingMode.None);
 
 /// <summary>What <c>#!mmu-fault</c> did: the smallest change that makes an access fault, the access, and why.</summary>
 /// <param name="Kind">The fault asked for (<c>wp</c>, <c>ept-violation</c>, …).</param>
