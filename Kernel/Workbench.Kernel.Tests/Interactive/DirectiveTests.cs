@@ -41,6 +41,21 @@ public sealed class DirectiveTests : IClassFixture<DirectiveTests.Fixture>
     }
 
     [Fact]
+    public async Task Parameters_without_a_property_land_in_the_extension_data()
+    {
+        await KernelRun.SubmitOkAsync(_kernel, "#!bag 0x401000 --l1-tdp on --verbose --tag a --tag b");
+        BagCommand command = _fixture.LastBag!;
+        Assert.Equal("0x401000", command.Gva);
+        Assert.Equal("on", command.Arguments["l1Tdp"]);
+        Assert.Equal("true", command.Arguments["verbose"]);
+        Assert.Equal("a\nb", command.Arguments["tag"]);
+        Assert.False(command.Arguments.ContainsKey("gva"));
+
+        await KernelRun.SubmitOkAsync(_kernel, "#!bag 0x1");
+        Assert.Empty(_fixture.LastBag!.Arguments);
+    }
+
+    [Fact]
     public async Task Names_are_case_insensitive_and_defaults_stay()
     {
         await KernelRun.SubmitOkAsync(_kernel, "#!PROBE --PAGE-SIZE 12");
@@ -214,6 +229,8 @@ public sealed class DirectiveTests : IClassFixture<DirectiveTests.Fixture>
 
         public ProbeCommand? LastProbe { get; set; }
 
+        public BagCommand? LastBag { get; set; }
+
         public ResetCommand? LastReset { get; set; }
 
         public async Task InitializeAsync()
@@ -255,10 +272,34 @@ public sealed class DirectiveTests : IClassFixture<DirectiveTests.Fixture>
                 return Task.CompletedTask;
             });
             Kernel.AddDirective<ResetCommand>(new KernelActionDirective("#!explode", "Fails."), (_, _) => throw new InvalidOperationException("kaboom"));
+            Kernel.AddDirective<BagCommand>(
+                new KernelActionDirective("#!bag", "Binds into a dictionary.")
+                {
+                    Parameters =
+                    [
+                        new KernelDirectiveParameter("--gva") { AllowImplicitName = true },
+                        new KernelDirectiveParameter("--l1-tdp"),
+                        new KernelDirectiveParameter("--verbose") { Flag = true },
+                        new KernelDirectiveParameter("--tag") { MaxOccurrences = 3 },
+                    ],
+                },
+                (command, _) =>
+                {
+                    LastBag = command;
+                    return Task.CompletedTask;
+                });
             await Kernel.WarmUpAsync();
         }
 
         public Task DisposeAsync() => Task.CompletedTask;
+    }
+
+    public sealed class BagCommand : KernelDirectiveCommand
+    {
+        public string? Gva { get; set; }
+
+        [DirectiveExtensionData]
+        public Dictionary<string, string> Arguments { get; set; } = new();
     }
 
     public sealed class ProbeCommand : KernelDirectiveCommand
