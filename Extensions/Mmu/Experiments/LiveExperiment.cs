@@ -308,7 +308,7 @@ public sealed class LiveExperiment
         }
         catch (Exception problem) when (problem is ArgumentException or InvalidOperationException)
         {
-            throw new ExperimentFormatException(FieldOf(problem), problem.Message);
+            throw new ExperimentFormatException(FieldOf(problem), problem is ArgumentException argument ? StripParamName(argument) : problem.Message);
         }
         finally
         {
@@ -746,16 +746,21 @@ public sealed class LiveExperiment
         return sptes;
     }
 
+    /// <summary>The parameter a builder's refusal concerns (its <c>ParamName</c>); a table conflict concerns the address.</summary>
     private static string FieldOf(Exception problem) => problem switch
     {
-        ArgumentException { ParamName: "gva" } => "gva",
-        ArgumentException { ParamName: "gpa" } => "gpa",
-        ArgumentException { ParamName: "size" } => "size",
-        ArgumentException { ParamName: "flags" } => "flags",
         ArgumentException { ParamName: "protectionKey" } => "pkey",
-        _ when problem.Message.Contains("aligned", StringComparison.Ordinal) => "size",
+        ArgumentException { ParamName: "gva" or "gpa" or "size" or "flags" } argument => argument.ParamName!,
         _ => "gva",
     };
+
+    /// <summary>The message without .NET's " (Parameter 'x')" suffix: the field is named in front already.</summary>
+    private static string StripParamName(ArgumentException argument)
+    {
+        string message = argument.Message;
+        int suffix = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return suffix > 0 ? message[..suffix] : message;
+    }
 
     /// <summary>L1 guest-physical memory as the builders see it (writes recorded, as steps once steps ran).</summary>
     private sealed class L1Memory(LiveExperiment owner) : IPageTableMemory

@@ -205,7 +205,9 @@ public sealed class PageTableBuilder
         var leafLevel = LeafLevel(size);
         if ((gva & (size - 1)) != 0 || (gpa & (size - 1)) != 0)
         {
-            throw new ArgumentException($"gva {ExperimentNumbers.Hex(gva)} and gpa {ExperimentNumbers.Hex(gpa)} must be aligned to {ExperimentNumbers.Hex(size)}");
+            throw new ArgumentException(
+                $"gva {ExperimentNumbers.Hex(gva)} and gpa {ExperimentNumbers.Hex(gpa)} must be aligned to {ExperimentNumbers.Hex(size)}",
+                (gva & (size - 1)) != 0 ? nameof(gva) : nameof(gpa));
         }
 
         CheckGva(gva);
