@@ -40,7 +40,8 @@ public sealed class VariantCommandTests : IDisposable
         Submission cell = await kernel.SubmitAsync("#!mmu-compare --variants 6.12,broken-nested-wp --suite quick --no-sweep --no-chart");
 
         Assert.True(cell.Succeeded, cell.ToString());
-        string text = Assert.Single(cell.Displays).FormattedValues["text/plain"];
+        Assert.Equal(2, cell.Displays.Count); // the comparison, then the first divergent access side by side
+        string text = cell.Displays[0].FormattedValues["text/plain"];
         Assert.Contains("broken-nested-wp     2 divergent cases", text);
         // After L2 clears CR0.WP a supervisor write to a read-only page succeeds (SDM 4.6.1); the broken walker faults.
         Assert.Contains("first divergence of broken-nested-wp: L2 nested EPT, 4level, wp-flip, step 8", text);
@@ -48,6 +49,11 @@ public sealed class VariantCommandTests : IDisposable
         string html = cell.Displays[0].FormattedValues["text/html"];
         Assert.Contains("<th>6.12</th><th>broken-nested-wp</th>", html);
         Assert.DoesNotContain("workbench-plotly", html);
+
+        string sideBySide = cell.Displays[1].FormattedValues["text/plain"];
+        Assert.StartsWith("first divergence of broken-nested-wp side by side: L2 nested EPT, 4level, wp-flip, step 8\n--- 6.12\n", sideBySide, StringComparison.Ordinal);
+        Assert.Contains("--- broken-nested-wp\naccess write", sideBySide, StringComparison.Ordinal);
+        Assert.Contains("#PF", sideBySide.Split("--- broken-nested-wp")[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,6 +37,22 @@ public class VariantRenderingGoldenTests
     }
 
     [Fact]
+    public void first_divergent_access_side_by_side_replays_the_walk_under_both()
+    {
+        ComparisonReport report = VariantComparison.Run(["6.12", "broken-nested-wp"], ComparisonSuite.Build("quick"), includeSweep: false);
+        DivergentAccess access = Assert.Single(Variants.FirstDivergentAccesses(report));
+
+        // The replayed access gives what the comparison recorded: the guest-visible results are the divergence.
+        Divergence divergence = report.Cases.First(c => c.Diverges).Divergences[0];
+        Assert.Equal(divergence.Expected, VariantComparison.GuestVisible(new Experiments.AccessResult(access.Expected.Result, access.Expected.Trace)));
+        Assert.Equal(divergence.Actual, VariantComparison.GuestVisible(new Experiments.AccessResult(access.Actual.Result, access.Actual.Trace)));
+        string html = Verify(access);
+        Assert.Contains("first divergence of broken-nested-wp side by side: L2 nested EPT, 4level, wp-flip, step 8", html);
+        Assert.Contains("<strong>6.12</strong>", html);
+        Assert.Contains("<strong>broken-nested-wp</strong>", html);
+    }
+
+    [Fact]
     public void naming_report_ranks_and_explains_each_violation()
     {
         IReadOnlyList<NamingScheme> schemes = Variants.Schemes().Where(s => s.Scheme is "upstream-6.12" or "walk01-walk12").ToList();

@@ -1,5 +1,6 @@
 using Workbench.Mmu.Analysis;
 using Workbench.Mmu.Contexts;
+using Workbench.Mmu.Experiments;
 using Workbench.Mmu.Notebook.Commands;
 
 namespace Workbench.Mmu.Notebook;
@@ -12,6 +13,15 @@ namespace Workbench.Mmu.Notebook;
 /// <param name="Cases">Cases of the suite (the rows).</param>
 /// <param name="Rule">The rule over the cases' configuration features, with its accuracy and support.</param>
 public sealed record Explanation(string Baseline, string Variant, string Suite, int Divergent, int Cases, LearnedRule Rule);
+
+/// <summary>A variant's first divergent access, replayed under the baseline and under the variant, for the side-by-side walks.</summary>
+/// <param name="Case">The suite case.</param>
+/// <param name="Step">The step's index in the case's experiment.</param>
+/// <param name="Baseline">The baseline variant.</param>
+/// <param name="Variant">The divergent variant.</param>
+/// <param name="Expected">The access under the baseline: result, walk, who served it, SPTEs.</param>
+/// <param name="Actual">The same access under <paramref name="Variant"/>.</param>
+public sealed record DivergentAccess(string Case, int Step, string Baseline, string Variant, AccessReport Expected, AccessReport Actual);
 
 /// <summary>
 /// The C# API of the structure-variant commands (<c>#!mmu-compare</c>, <c>#!mmu-naming</c>, <c>#!mmu-explain</c>), for
@@ -44,6 +54,32 @@ public static class Variants
 
     /// <summary><c>#!mmu-compare</c> on the standard suite: <c>Variants.Compare("6.12", "my-refactor")</c>.</summary>
     public static ComparisonReport Compare(params string[] variants) => Compare((IReadOnlyList<string>)variants);
+
+    /// <summary>
+    /// Each divergent variant's first divergence, when it is an access: the case replayed up to that step under the
+    /// baseline and under the variant, then the access run with its full report (walk, contexts, SPTEs) under each.
+    /// </summary>
+    public static IReadOnlyList<DivergentAccess> FirstDivergentAccesses(ComparisonReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var accesses = new List<DivergentAccess>();
+        foreach (string variant in report.Variants.Skip(1))
+        {
+            if (report.Cases.FirstOrDefault(c => c.Divergences.Any(d => d.Variant == variant)) is not { } first
+                || first.Divergences.First(d => d.Variant == variant) is not { Step: >= 0 } divergence
+                || first.Case.Experiment.Steps[divergence.Step] is not AccessStep step)
+            {
+                continue;
+            }
+
+            AccessReport Replay(string under) =>
+                LiveExperiment.Replay(first.Case.Experiment with { Steps = [.. first.Case.Experiment.Steps.Take(divergence.Step)] }, under).Access(step);
+
+            accesses.Add(new DivergentAccess(first.Case.Name, divergence.Step, report.Variants[0], variant, Replay(report.Variants[0]), Replay(variant)));
+        }
+
+        return accesses;
+    }
 
     /// <summary><c>#!mmu-explain</c>: learns when <paramref name="variant"/> diverges from <paramref name="baseline"/> over the suite's features.</summary>
     public static Explanation Explain(string baseline, string variant, string suite = "standard")

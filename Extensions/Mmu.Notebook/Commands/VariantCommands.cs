@@ -30,7 +30,12 @@ public static class VariantCommands
         Handler = (args, output) =>
         {
             ComparisonReport report = Variants.Compare(args.List("variants", ContextLayouts.Names, []), Suite(args), includeSweep: !args.Flag("no-sweep"));
-            Display(output, report, charts: !args.Flag("no-chart"));
+            bool charts = !args.Flag("no-chart");
+            Display(output, report, charts);
+            foreach (DivergentAccess access in Variants.FirstDivergentAccesses(report))
+            {
+                Display(output, access, charts);
+            }
         },
     };
 

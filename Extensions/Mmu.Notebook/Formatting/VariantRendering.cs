@@ -14,7 +14,7 @@ namespace Workbench.Mmu.Notebook.Formatting;
 public static class VariantRendering
 {
     /// <summary>The types rendered here.</summary>
-    public static IReadOnlyList<Type> FormattedTypes { get; } = [typeof(ComparisonReport), typeof(NamingReport), typeof(LearnedRule), typeof(Explanation)];
+    public static IReadOnlyList<Type> FormattedTypes { get; } = [typeof(ComparisonReport), typeof(NamingReport), typeof(LearnedRule), typeof(Explanation), typeof(DivergentAccess)];
 
     /// <summary>Hands these renderings to <paramref name="registry"/>.</summary>
     public static void RegisterAll(IMmuFormatterRegistry registry)
@@ -24,6 +24,7 @@ public static class VariantRendering
         registry.Add<NamingReport>(r => MmuFormatters.Html(NamingHtml(r)), NamingText);
         registry.Add<LearnedRule>(r => MmuFormatters.Html(new HtmlElement("div", RuleLine(r))), RuleText);
         registry.Add<Explanation>(e => MmuFormatters.Html(ExplanationHtml(e)), ExplanationText);
+        registry.Add<DivergentAccess>(a => MmuFormatters.Html(DivergentAccessHtml(a)), DivergentAccessText);
     }
 
     /// <summary>
@@ -97,6 +98,23 @@ public static class VariantRendering
         }
 
         return text.ToString();
+    }
+
+    /// <summary>A first divergent access side by side: the baseline's access report beside the variant's (walks, contexts, results).</summary>
+    public static HtmlElement DivergentAccessHtml(DivergentAccess access)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        HtmlElement Column(string variant, Experiments.AccessReport report) =>
+            new HtmlElement("div", new HtmlElement("div", new HtmlElement("strong", variant)), MmuHtml.AccessReport(report)).Attr("style", "flex:1 1 0;min-width:0");
+        return Card(DivergentAccessTitle(access),
+            new HtmlElement("div", Column(access.Baseline, access.Expected), Column(access.Variant, access.Actual)).Attr("style", "display:flex;gap:12px;align-items:flex-start"));
+    }
+
+    /// <summary>A first divergent access as text: the baseline's access report, then the variant's.</summary>
+    public static string DivergentAccessText(DivergentAccess access)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        return $"{DivergentAccessTitle(access)}\n--- {access.Baseline}\n{MmuText.AccessReport(access.Expected)}--- {access.Variant}\n{MmuText.AccessReport(access.Actual)}";
     }
 
     /// <summary>The bake-off: schemes ranked, the charts, and every violation in one sentence (repeats across scenarios merged).</summary>
@@ -180,6 +198,9 @@ public static class VariantRendering
     private static HtmlElement RuleLine(LearnedRule rule) =>
         new HtmlElement("span", "rule ", Code(rule.Rule),
             Faint(string.Create(CultureInfo.InvariantCulture, $" · accuracy {rule.Accuracy * 100:0.0} % · support {Count(rule.Support, "case")} (rows the rule matches)")));
+
+    private static string DivergentAccessTitle(DivergentAccess access) =>
+        string.Create(CultureInfo.InvariantCulture, $"first divergence of {access.Variant} side by side: {access.Case}, step {access.Step}");
 
     private static string ExplanationTitle(Explanation e) => $"when {e.Variant} diverges from {e.Baseline} ({e.Suite} suite)";
 
