@@ -23,11 +23,7 @@ public sealed class VariantCommandTests : IDisposable
     [Fact]
     public async Task compare_finds_two_real_variants_equal()
     {
-        MmuKernel kernel = await MmuKernel.CreateAsync();
-        Submission cell = await kernel.SubmitAsync("#!mmu-compare --variants 6.12,chainsaw-v2 --suite quick --no-sweep");
-
-        Assert.True(cell.Succeeded, cell.ToString());
-        string text = Assert.Single(cell.Displays).FormattedValues["text/plain"];
+        (Submission cell, string text) = await ShowsOneValue("#!mmu-compare --variants 6.12,chainsaw-v2 --suite quick --no-sweep");
         Assert.Contains("chainsaw-v2          equal on every case", text);
         Assert.DoesNotContain("first divergence", text);
         Assert.Contains("workbench-plotly", cell.Displays[0].FormattedValues["text/html"]); // the divergence chart
@@ -59,13 +55,10 @@ public sealed class VariantCommandTests : IDisposable
     [Fact]
     public async Task explain_names_the_triggering_condition_of_broken_nested_wp()
     {
-        MmuKernel kernel = await MmuKernel.CreateAsync();
-        Submission cell = await kernel.SubmitAsync("#!mmu-explain --variants 6.12,broken-nested-wp");
-
-        Assert.True(cell.Succeeded, cell.ToString());
+        (_, string text) = await ShowsOneValue("#!mmu-explain --variants 6.12,broken-nested-wp");
         Assert.Equal(
             "when broken-nested-wp diverges from 6.12 (standard suite): diverges on 8 of 54 cases\nrule: l1_tdp && wp_flip (accuracy 100.0 %, support 8 cases)\n",
-            Assert.Single(cell.Displays).FormattedValues["text/plain"]);
+            text);
     }
 
     [Fact]
@@ -119,11 +112,7 @@ public sealed class VariantCommandTests : IDisposable
     [Fact]
     public async Task naming_compare_ranks_the_schemes_and_explains_each_violation()
     {
-        MmuKernel kernel = await MmuKernel.CreateAsync();
-        Submission cell = await kernel.SubmitAsync("#!mmu-naming --compare");
-
-        Assert.True(cell.Succeeded, cell.ToString());
-        string text = Assert.Single(cell.Displays).FormattedValues["text/plain"];
+        (Submission cell, string text) = await ShowsOneValue("#!mmu-naming --compare");
         Assert.StartsWith("naming bake-off: 10 schemes", text, StringComparison.Ordinal);
         Assert.Contains("upstream-6.12: guest_mmu", text, StringComparison.Ordinal);
         string html = cell.Displays[0].FormattedValues["text/html"];
@@ -198,6 +187,15 @@ public sealed class VariantCommandTests : IDisposable
         Assert.Null(Variants.UseNaming("upstream-6.12"));
         Assert.Equal("root_mmu", DisplayNames.Walker("root_mmu"));
         Assert.Null(DisplayNames.Note());
+    }
+
+    // A fresh kernel runs the command, which must succeed and display one value; returns it as text/plain.
+    private static async Task<(Submission Cell, string Text)> ShowsOneValue(string command)
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        Submission cell = await kernel.SubmitAsync(command);
+        Assert.True(cell.Succeeded, cell.ToString());
+        return (cell, Plain(cell));
     }
 
     private static string Plain(Submission cell) => Assert.Single(cell.Displays).FormattedValues["text/plain"];

@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Net;
-using System.Text.RegularExpressions;
 using Workbench.Interactive.Formatting;
 using Workbench.Mmu.Analysis;
 
@@ -8,15 +6,11 @@ namespace Workbench.Mmu.Notebook.Tests;
 
 /// <summary>
 /// The HTML of the structure-variant analyses (<see cref="Formatting.VariantRendering"/>) over real model values,
-/// compared with approved files (<see cref="Golden"/>), plus the facts each must show. Embedded charts are replaced by
-/// a marker (their div id is random); the comparison's wall time is pinned so the files are stable.
+/// compared with approved files (<see cref="GoldenRendering"/>), plus the facts each must show; the comparison's wall
+/// time is pinned so the files are stable.
 /// </summary>
 public class VariantRenderingGoldenTests
 {
-    private static readonly Regex s_chart = new(
-        "<div class=\"mmu-chart\"><div id=\"wb-plot-[0-9a-f]{32}\"[\\s\\S]*?\\}\\)\\(\\);\\n</script>\\n</div>",
-        RegexOptions.CultureInvariant);
-
     public VariantRenderingGoldenTests()
     {
         MmuKernelExtension.EnsureFormattersRegistered();
@@ -80,10 +74,6 @@ public class VariantRenderingGoldenTests
         Assert.Equal("rule: false (accuracy 100.0 %, support 0 cases)", Formatter.ToDisplayString(new LearnedRule("false", 1, 0), Formatter.PlainTextMimeType));
     }
 
-    private static string Verify<T>(T value, [System.Runtime.CompilerServices.CallerMemberName] string testName = "")
-    {
-        string stable = s_chart.Replace(Formatter.ToDisplayString(value, Formatter.HtmlMimeType), "<!-- chart -->");
-        Golden.Verify(stable, nameof(VariantRenderingGoldenTests), testName);
-        return WebUtility.HtmlDecode(stable);
-    }
+    private static string Verify<T>(T value, [System.Runtime.CompilerServices.CallerMemberName] string testName = "") =>
+        GoldenRendering.Verify(value, nameof(VariantRenderingGoldenTests), testName);
 }
