@@ -184,6 +184,10 @@ public sealed class VariantCommandTests : IDisposable
         Assert.Equal("walk01", DisplayNames.PointerTarget("walk_mmu", "root_mmu"));
         Assert.Equal("root_mmu", DisplayNames.PointerTarget("mmu", "root_mmu"));
 
+        // A guest of another organization is renamed where it shares object names, and its card says so.
+        Assert.EndsWith("; written for organization 6.12, this is chainsaw-v1: only the names they share are renamed", DisplayNames.Note("chainsaw-v1"), StringComparison.Ordinal);
+        Assert.DoesNotContain("written for", DisplayNames.Note("6.12"), StringComparison.Ordinal);
+
         Assert.Null(Variants.UseNaming("upstream-6.12"));
         Assert.Equal("root_mmu", DisplayNames.Walker("root_mmu"));
         Assert.Null(DisplayNames.Note());
