@@ -22,6 +22,9 @@ public static class DisplayNames
     /// <summary>The walking half (what <c>walk_mmu</c> designates; a chainsaw <c>kvm_pagewalk</c>).</summary>
     public const string WalkPart = "walk";
 
+    /// <summary>The whole object (a name that does not tell the halves apart; charts of whole objects use it).</summary>
+    public const string AnyPart = "any";
+
     private static volatile NamingScheme? s_scheme;
 
     /// <summary>The scheme in use, or <see langword="null"/> for the organizations' own names.</summary>
@@ -61,7 +64,7 @@ public static class DisplayNames
                 return entry.Name;
             }
 
-            if (entry.Part == "any")
+            if (entry.Part == AnyPart)
             {
                 any = entry;
             }

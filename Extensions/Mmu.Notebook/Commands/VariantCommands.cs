@@ -65,7 +65,7 @@ public static class VariantCommands
                 output.WriteLine(chosen is null
                     ? "names: each organization's own (no scheme)"
                     : $"{DisplayNames.Note()}\n  for organization {chosen.Variant}: "
-                        + string.Join(", ", chosen.Names.Select(n => $"{n.Object}{(n.Part == "any" ? string.Empty : $" ({n.Part})")} → {n.Name}")));
+                        + string.Join(", ", chosen.Names.Select(n => $"{n.Object}{(n.Part == DisplayNames.AnyPart ? string.Empty : $" ({n.Part})")} → {n.Name}")));
                 return;
             }
 
