@@ -50,6 +50,12 @@ public sealed class MmuDotNetInteractiveExtension : IKernelExtension
         Register<MmuSweepDirective>(kernel, MmuCommands.Sweep);
         Register<MmuSaveDirective>(kernel, MmuCommands.Save);
         Register<MmuRunDirective>(kernel, MmuCommands.Run);
+        Register<MmuCompareDirective>(kernel, VariantCommands.Compare);
+        Register<MmuNamingDirective>(kernel, VariantCommands.Naming);
+        Register<MmuExplainDirective>(kernel, VariantCommands.Explain);
+
+        // #!mmu-explain learns with ML.NET, which the host-neutral layer does not reference; this package bundles it.
+        Variants.Learner ??= new Workbench.Mmu.Explain.FastTreeRuleLearner();
 
         // The package's lib/ assemblies are already referenced by #r "nuget:"; the usings are a C# submission that
         // runs before the next cell (the C# kernel is busy with the #r while extensions load).
@@ -215,4 +221,13 @@ public sealed class MmuSaveDirective : MmuDirective;
 
 /// <summary><c>#!mmu-run</c>.</summary>
 public sealed class MmuRunDirective : MmuDirective;
+
+/// <summary><c>#!mmu-compare</c>.</summary>
+public sealed class MmuCompareDirective : MmuDirective;
+
+/// <summary><c>#!mmu-naming</c>.</summary>
+public sealed class MmuNamingDirective : MmuDirective;
+
+/// <summary><c>#!mmu-explain</c>.</summary>
+public sealed class MmuExplainDirective : MmuDirective;
 #pragma warning restore SA1402

@@ -56,6 +56,27 @@ public class NotebookTests
                 "V2010 = mmu / nested_mmu, V612 = guest_mmu / nested_mmu, ChainsawV1 = guest_mmu / cpu_walk, ChainsawV2 = guest_mmu / gva_walk",
             ]
         },
+        {
+            "06-structure-variants.ipynb",
+            [
+                "chainsaw-v2          equal on every case",
+                "6.12         mmu=guest_mmu  walk=nested_mmu",
+                "my-refactor          8 divergent cases",
+                "first divergence of my-refactor: L2 nested EPT, 32bit, wp-flip, step 8",
+                "  my-refactor          #PF 0x3 cr2 0x401234   [faults by guest_mmu, walked by nested_mmu, guest_mode 1]",
+                "rule: l1_tdp && wp_flip (accuracy 100.0 %, support 8 cases)",
+            ]
+        },
+        {
+            "07-naming-bake-off.ipynb",
+            [
+                "naming bake-off: 10 schemes, 366 claim checks, 56 violations",
+                "upstream-6.12: guest_mmu is unused while L2 runs with guest_mode=1: root_mmu serves it (L2, L1 shadows L2, L0 TDP; L2, L1 shadows L2, L0 shadow)",
+                "pointers: mmu -> root_mmu, walk_mmu -> walk01",
+                "served: faults by root_mmu, walked by walk01, guest_mode 1",
+                "served: faults by root_mmu, walked by root_mmu, guest_mode 1",
+            ]
+        },
     };
 
     [Theory]

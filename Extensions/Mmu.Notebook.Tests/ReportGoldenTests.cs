@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.RegularExpressions;
 using Workbench.Interactive.Formatting;
 using Workbench.Mmu.Analysis;
@@ -18,10 +17,6 @@ namespace Workbench.Mmu.Notebook.Tests;
 /// </summary>
 public class ReportGoldenTests
 {
-    private static readonly Regex s_chart = new(
-        "<div class=\"mmu-chart\"><div id=\"wb-plot-[0-9a-f]{32}\"[\\s\\S]*?\\}\\)\\(\\);\\n</script>\\n</div>",
-        RegexOptions.CultureInvariant);
-
     public ReportGoldenTests()
     {
         MmuKernelExtension.EnsureFormattersRegistered();
@@ -254,12 +249,5 @@ public class ReportGoldenTests
     private static string Bits(ulong value) => "0x" + value.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Verify<T>(T value, [System.Runtime.CompilerServices.CallerMemberName] string testName = "")
-    {
-        string html = Formatter.ToDisplayString(value, Formatter.HtmlMimeType);
-        string stable = s_chart.Replace(html, "<!-- chart -->");
-        Golden.Verify(stable, nameof(ReportGoldenTests), testName);
-
-        // The facts are asserted on the text as a reader sees it (· and &#39; decoded).
-        return WebUtility.HtmlDecode(stable);
-    }
+        => GoldenRendering.Verify(value, nameof(ReportGoldenTests), testName);
 }

@@ -69,6 +69,25 @@ internal static class Golden
         Regex.Replace(html, "(</tr>|</caption>|<tbody>|</thead>|</table>|</div>)", "$1\n") + "\n";
 }
 
+/// <summary>
+/// A value's HTML rendering compared with its approved file (<see cref="Golden"/>). Embedded charts are replaced by a
+/// marker (their div id is random and plotly.js is embedded or not depending on the machine); <see cref="ChartTests"/>
+/// checks their data. Returns the text as a reader sees it (· and &amp;#39; decoded), for asserting facts.
+/// </summary>
+internal static class GoldenRendering
+{
+    private static readonly Regex s_chart = new(
+        "<div class=\"mmu-chart\"><div id=\"wb-plot-[0-9a-f]{32}\"[\\s\\S]*?\\}\\)\\(\\);\\n</script>\\n</div>",
+        RegexOptions.CultureInvariant);
+
+    public static string Verify<T>(T value, string testClass, string testName)
+    {
+        string stable = s_chart.Replace(Workbench.Interactive.Formatting.Formatter.ToDisplayString(value, Workbench.Interactive.Formatting.Formatter.HtmlMimeType), "<!-- chart -->");
+        Golden.Verify(stable, testClass, testName);
+        return System.Net.WebUtility.HtmlDecode(stable);
+    }
+}
+
 /// <summary>A kernel with the extension loaded, collecting the events of each submission.</summary>
 internal sealed class MmuKernel
 {

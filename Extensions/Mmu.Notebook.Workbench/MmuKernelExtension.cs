@@ -40,6 +40,10 @@ public sealed class MmuKernelExtension : IKernelExtension
         kernel.AddUsings(MmuExtension.Usings.ToArray());
         EnsureFormattersRegistered();
 
+        // #!mmu-explain learns with ML.NET, which the host-neutral layer does not reference: this adapter does, as the
+        // CLI beside which the kernelspec loads it does (ML.NET's assemblies load only when a rule is learned).
+        Variants.Learner ??= new Workbench.Mmu.Explain.FastTreeRuleLearner();
+
         // Registering a directive name again replaces it, so a second load leaves one of each. One command type
         // serves every command: its parameters land in MmuDirectiveCommand.Arguments.
         foreach (MmuCommandSpec spec in MmuCommands.All)

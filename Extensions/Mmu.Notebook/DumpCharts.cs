@@ -30,7 +30,7 @@ public static class DumpCharts
 
         foreach (MmuDump mmu in report.Mmus)
         {
-            Sector(mmu.Mmu, mmu.Mmu, string.Empty, mmu.ShadowPages.Length);
+            Sector(mmu.Mmu, DisplayNames.Mmu(mmu.Mmu), string.Empty, mmu.ShadowPages.Length);
             foreach (IGrouping<int, ShadowPageDump> level in mmu.ShadowPages.GroupBy(p => p.Level).OrderByDescending(g => g.Key))
             {
                 string levelId = string.Create(CultureInfo.InvariantCulture, $"{mmu.Mmu}/L{level.Key}");

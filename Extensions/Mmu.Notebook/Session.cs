@@ -64,7 +64,7 @@ public static class Session
         }
     }
 
-    /// <summary>Forgets every guest (a fresh notebook).</summary>
+    /// <summary>Forgets every guest and the naming scheme (a fresh notebook).</summary>
     public static void Reset()
     {
         lock (s_gate)
@@ -72,6 +72,8 @@ public static class Session
             s_guests.Clear();
             s_current = null;
         }
+
+        DisplayNames.Use(null);
     }
 
     /// <summary>

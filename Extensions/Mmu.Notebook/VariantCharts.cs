@@ -111,7 +111,7 @@ public static class VariantCharts
             Name = "fields used",
             Z = z,
             X = scenarios,
-            Y = structure.Objects.Select(o => $"{o.Object} ({o.Fields.Length} fields)").ToList(),
+            Y = structure.Objects.Select(o => $"{DisplayNames.Of(o.Object, DisplayNames.AnyPart)} ({o.Fields.Length} fields)").ToList(),
             ZMin = 0,
             ZMax = 1,
             XGap = 2,
@@ -136,7 +136,7 @@ public static class VariantCharts
         ArgumentNullException.ThrowIfNull(structure);
         var operations = structure.OperationServedBy.Keys.ToList();
         var objects = structure.OperationServedBy.Values.Distinct().ToList();
-        var labels = operations.Concat(objects).ToList();
+        var labels = operations.Concat(objects.Select(o => DisplayNames.Of(o, DisplayNames.AnyPart))).ToList();
         return new Figure(new Sankey
         {
             Node = { Label = labels, Pad = 12, Thickness = 14 },

@@ -363,7 +363,7 @@ public static class MmuCommands
 
     /// <summary>Every command, in the order <c>#!lsmagic</c> lists them.</summary>
     public static IReadOnlyList<MmuCommandSpec> All { get; } =
-        [Load, Guest, NestedCommand, Map, Access, Store, Peek, Poke, Set, Invlpg, Fault, Walk, Dump, Sweep, Save, Run];
+        [Load, Guest, NestedCommand, Map, Access, Store, Peek, Poke, Set, Invlpg, Fault, Walk, Dump, Sweep, Save, Run, VariantCommands.Compare, VariantCommands.Naming, VariantCommands.Explain];
 
     /// <summary>The names of the commands, for listings.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(c => c.Name)];

@@ -34,6 +34,7 @@ public static class MmuFormatters
         typeof(PageFormat), typeof(ExperimentRun), typeof(ExperimentResult),
         typeof(GuestCard), typeof(AccessReport), typeof(WalkReport), typeof(FaultReport), typeof(DumpReport), typeof(SweepOutcomes),
         .. SessionRendering.FormattedTypes,
+        .. VariantRendering.FormattedTypes,
     ];
 
     /// <summary>Hands every rendering of <see cref="FormattedTypes"/> to <paramref name="registry"/>.</summary>
@@ -56,6 +57,7 @@ public static class MmuFormatters
         registry.Add<DumpReport>(r => Html(MmuHtml.DumpReport(r)), MmuText.DumpReport);
         registry.Add<SweepOutcomes>(o => Html(MmuHtml.SweepOutcomes(o)), MmuText.SweepOutcomes);
         SessionRendering.RegisterAll(registry);
+        VariantRendering.RegisterAll(registry);
     }
 
     /// <summary>One output: the rendering wrapped with the style sheet (<see cref="Theme.Document"/>).</summary>

@@ -59,7 +59,7 @@ public static partial class MmuHtml
     public static HtmlElement GuestCard(GuestCard card)
     {
         ArgumentNullException.ThrowIfNull(card);
-        var element = Card(string.Create(CultureInfo.InvariantCulture, $"guest {card.Name} · L{card.Level} running · {ModeName(card.Mode)} · organization {card.Variant}"));
+        var element = Card(string.Create(CultureInfo.InvariantCulture, $"guest {card.Name} · L{card.Level} running · {ModeName(card.Mode)} · organization {card.Variant}") + NamesNote(card.Variant));
         element.Add(new HtmlElement("div", Faint(VmLine(card.Vm) + string.Create(CultureInfo.InvariantCulture, $" · {card.Steps} step{(card.Steps == 1 ? string.Empty : "s")} so far"))));
         if (card.Nested is { } nested)
         {
@@ -77,7 +77,7 @@ public static partial class MmuHtml
         {
             object?[] cells =
             [
-                mmu.Name, RoleCell(mmu.RootRole), FaultHandlerName(mmu.PageFault),
+                DisplayNames.Mmu(mmu.Name), RoleCell(mmu.RootRole), FaultHandlerName(mmu.PageFault),
                 mmu.Root is ulong root ? Bits.Hex(root) : Faint("none loaded"), mmu.PrevRoots.ToString(CultureInfo.InvariantCulture),
             ];
             if (mmu.Name == active)
@@ -93,11 +93,11 @@ public static partial class MmuHtml
         var walkers = new HtmlTable("walker", "paging", "cpu_role", "root", "GPAs through") { Caption = "walkers" };
         foreach (WalkerCard walker in card.Walkers)
         {
-            walkers.AddRow(walker.Name, ModeName(walker.Mode), Bits.Hex(walker.CpuRole), Bits.Hex(walker.Root), walker.TranslatesThrough ?? (object)Faint("-"));
+            walkers.AddRow(DisplayNames.Walker(walker.Name), ModeName(walker.Mode), Bits.Hex(walker.CpuRole), Bits.Hex(walker.Root), walker.TranslatesThrough is { } through ? DisplayNames.Walker(through) : (object)Faint("-"));
         }
 
         element.Add(mmus.ToElement(), walkers.ToElement());
-        element.Add(new HtmlElement("div", "pointers: ", card.Pointers.Select(p => new HtmlElement("span", Code(p.Pointer), " → ", Code(p.Target), "  "))));
+        element.Add(new HtmlElement("div", "pointers: ", card.Pointers.Select(p => new HtmlElement("span", Code(p.Pointer), " → ", Code(DisplayNames.PointerTarget(p.Pointer, p.Target)), "  "))));
         element.Add(new HtmlElement("div", "an access now: ", ServingText(card.Serving)));
         return element;
     }
@@ -118,7 +118,7 @@ public static partial class MmuHtml
     public static HtmlElement WalkReport(WalkReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var element = Card($"gva_to_gpa {Bits.Hex(report.Gva)} through {report.Walker} · guest {report.Guest}");
+        var element = Card($"gva_to_gpa {Bits.Hex(report.Gva)} through {DisplayNames.Walker(report.Walker)} · guest {report.Guest}");
         element.Add(new HtmlElement("div", "access ", Code(Bits.Hex(report.Access)), " ",
             Chip("W", (report.Access & (ulong)PfErr.Write) != 0, "write"), Chip("U", (report.Access & (ulong)PfErr.User) != 0, "user"),
             Chip("F", (report.Access & (ulong)PfErr.Fetch) != 0, "instruction fetch"),
@@ -260,7 +260,7 @@ public static partial class MmuHtml
         foreach (SpteChange change in report.Sptes)
         {
             sptes.AddRow(
-                change.Mmu,
+                DisplayNames.Mmu(change.Mmu),
                 new HtmlElement("span", string.Create(CultureInfo.InvariantCulture, $"gfn {Bits.Hex(change.Gfn)} L{change.Level}"), change.NewPage ? new HtmlElement("span", " ", Badge("new", Tone.Notice)) : null),
                 RoleCell(new PageRole(change.Role)),
                 change.Index.ToString(CultureInfo.InvariantCulture),
@@ -291,7 +291,7 @@ public static partial class MmuHtml
     {
         var role = new PageRole(mmu.RootRole);
         var section = new HtmlElement("div",
-            new HtmlElement("div", new HtmlElement("strong", mmu.Mmu), " root_role ", Code(Bits.Hex(mmu.RootRole)), " ", Faint(Bits.RoleFields(role)),
+            new HtmlElement("div", new HtmlElement("strong", DisplayNames.Mmu(mmu.Mmu)), " root_role ", Code(Bits.Hex(mmu.RootRole)), " ", Faint(Bits.RoleFields(role)),
                 " · root shadows ", mmu.RootPgd == 0 ? Faint("nothing (direct)") : Code(Bits.Hex(mmu.RootPgd)),
                 Faint(string.Create(CultureInfo.InvariantCulture, $" · {mmu.PrevRoots} prev_root{(mmu.PrevRoots == 1 ? string.Empty : "s")}"))));
         var pages = new HtmlTable("#", "gfn", "level", "role", "kind", "SPTEs") { Caption = string.Create(CultureInfo.InvariantCulture, $"shadow pages: {mmu.ShadowPages.Length}") };
@@ -319,6 +319,9 @@ public static partial class MmuHtml
         return section.Add(pages.ToElement(), sptes.ToElement());
     }
 
+    // The guest card's title names the naming scheme in use, so a renamed card cannot be mistaken for the organization's own names.
+    private static string NamesNote(string variant) => DisplayNames.Note(variant) is { } note ? " · " + note : string.Empty;
+
     private static HtmlChart? Chart(Func<Charts.Figure> figure) => EmbedCharts ? new HtmlChart(figure()) : null;
 
     private static HtmlElement RoleCell(PageRole role) => new HtmlElement("span", Code(Bits.Hex(role.Word)), " ", Faint(Bits.RoleFields(role)));
@@ -340,7 +343,7 @@ public static partial class MmuHtml
     }
 
     private static HtmlElement ServingText(ServingContexts serving) =>
-        new HtmlElement("span", "faults by ", Code(serving.Mmu), ", walked by ", Code(serving.Walk),
+        new HtmlElement("span", "faults by ", Code(DisplayNames.Mmu(serving.Mmu)), ", walked by ", Code(DisplayNames.Walker(serving.Walk)),
             Faint(serving.GuestMode ? " · root_role.guest_mode = 1" : " · root_role.guest_mode = 0"));
 
     // The VM exit branch of a walk result: the exit, its information word decoded bit by bit, and what L1 can tell from it.

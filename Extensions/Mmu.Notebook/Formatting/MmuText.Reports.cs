@@ -19,7 +19,7 @@ public static partial class MmuText
     {
         ArgumentNullException.ThrowIfNull(card);
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"guest {card.Name}: L{card.Level} running, {MmuHtml.ModeName(card.Mode)}, organization {card.Variant}, {card.Steps} steps\n");
+        text.Append(CultureInfo.InvariantCulture, $"guest {card.Name}: L{card.Level} running, {MmuHtml.ModeName(card.Mode)}, organization {card.Variant}, {card.Steps} steps{(DisplayNames.Note(card.Variant) is { } note ? "; " + note : string.Empty)}\n");
         text.Append(CultureInfo.InvariantCulture, $"vm: {card.Vm.Vendor.ToString().ToLowerInvariant()}, MAXPHYADDR {card.Vm.MaxPhyAddr}, tdp {card.Vm.Tdp.ToString().ToLowerInvariant()}\n");
         if (card.Nested is not null)
         {
@@ -31,16 +31,16 @@ public static partial class MmuText
         foreach (MmuObjectCard mmu in card.Mmus)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"  mmu {mmu.Name,-12} root_role {Bits.Hex(mmu.RootRole.Word),-10} {mmu.PageFault,-10} root {(mmu.Root is ulong root ? Bits.Hex(root) : "none")} prev_roots {mmu.PrevRoots}{(mmu.Name == card.Serving.Mmu ? "  <- arch.mmu" : string.Empty)}\n");
+                $"  mmu {DisplayNames.Mmu(mmu.Name),-12} root_role {Bits.Hex(mmu.RootRole.Word),-10} {mmu.PageFault,-10} root {(mmu.Root is ulong root ? Bits.Hex(root) : "none")} prev_roots {mmu.PrevRoots}{(mmu.Name == card.Serving.Mmu ? "  <- arch.mmu" : string.Empty)}\n");
         }
 
         foreach (WalkerCard walker in card.Walkers)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"  walker {walker.Name,-12} {MmuHtml.ModeName(walker.Mode),-14} cpu_role {Bits.Hex(walker.CpuRole)} root {Bits.Hex(walker.Root)}{(walker.TranslatesThrough is { } through ? " through " + through : string.Empty)}\n");
+                $"  walker {DisplayNames.Walker(walker.Name),-12} {MmuHtml.ModeName(walker.Mode),-14} cpu_role {Bits.Hex(walker.CpuRole)} root {Bits.Hex(walker.Root)}{(walker.TranslatesThrough is { } through ? " through " + DisplayNames.Walker(through) : string.Empty)}\n");
         }
 
-        text.Append("pointers: ").AppendJoin(", ", card.Pointers.Select(p => $"{p.Pointer} -> {p.Target}")).Append('\n');
+        text.Append("pointers: ").AppendJoin(", ", card.Pointers.Select(p => $"{p.Pointer} -> {DisplayNames.PointerTarget(p.Pointer, p.Target)}")).Append('\n');
         return text.Append("an access now: ").Append(Serving(card.Serving)).Append('\n').ToString();
     }
 
@@ -58,7 +58,7 @@ public static partial class MmuText
         foreach (SpteChange change in report.Sptes)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"  {change.Mmu} gfn {Bits.Hex(change.Gfn)} L{change.Level}{(change.NewPage ? " (new page)" : string.Empty)} [{change.Index}] {Bits.Hex(change.Before)} -> {Bits.Hex(change.After)} [{Bits.SetNames(change.After, Bits.SpteBits(change.SpteFormat))}]\n");
+                $"  {DisplayNames.Mmu(change.Mmu)} gfn {Bits.Hex(change.Gfn)} L{change.Level}{(change.NewPage ? " (new page)" : string.Empty)} [{change.Index}] {Bits.Hex(change.Before)} -> {Bits.Hex(change.After)} [{Bits.SetNames(change.After, Bits.SpteBits(change.SpteFormat))}]\n");
         }
 
         return text.ToString();
@@ -68,7 +68,7 @@ public static partial class MmuText
     public static string WalkReport(WalkReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return $"gva_to_gpa {Bits.Hex(report.Gva)} through {report.Walker} on {report.Guest}, access {Bits.Hex(report.Access)} (A/D writes undone)\n"
+        return $"gva_to_gpa {Bits.Hex(report.Gva)} through {DisplayNames.Walker(report.Walker)} on {report.Guest}, access {Bits.Hex(report.Access)} (A/D writes undone)\n"
             + WalkResult(report.Result) + "\n" + AccessWalk(report.Trace, report.NestedMode, report.Mode);
     }
 
@@ -95,7 +95,7 @@ public static partial class MmuText
         foreach (MmuDump mmu in report.Mmus.IsDefault ? [] : report.Mmus)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"{mmu.Mmu}: root_role {Bits.Hex(mmu.RootRole)} {Bits.RoleFields(new PageRole(mmu.RootRole))}, root pgd {Bits.Hex(mmu.RootPgd)}, {mmu.PrevRoots} prev_roots, {mmu.ShadowPages.Length} shadow pages\n");
+                $"{DisplayNames.Mmu(mmu.Mmu)}: root_role {Bits.Hex(mmu.RootRole)} {Bits.RoleFields(new PageRole(mmu.RootRole))}, root pgd {Bits.Hex(mmu.RootPgd)}, {mmu.PrevRoots} prev_roots, {mmu.ShadowPages.Length} shadow pages\n");
             foreach (ShadowPageDump page in mmu.ShadowPages)
             {
                 text.Append(CultureInfo.InvariantCulture,
@@ -156,5 +156,5 @@ public static partial class MmuText
     }
 
     private static string Serving(ServingContexts serving) =>
-        $"faults by {serving.Mmu}, walked by {serving.Walk}, guest_mode {(serving.GuestMode ? 1 : 0)}";
+        $"faults by {DisplayNames.Mmu(serving.Mmu)}, walked by {DisplayNames.Walker(serving.Walk)}, guest_mode {(serving.GuestMode ? 1 : 0)}";
 }

@@ -26,6 +26,10 @@ def plain_displays(outputs):
             if m["msg_type"] == "display_data" and "text/plain" in m["content"]["data"]]
 
 
+def stream_text(outputs):
+    return "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
+
+
 def errors(outputs):
     return [m["content"] for m in outputs if m["msg_type"] == "error"]
 
@@ -54,6 +58,16 @@ class DotNetInteractiveHostTests(unittest.TestCase):
         for km, kc in ((cls.di_km, cls.di_kc), (cls.our_km, cls.our_kc)):
             kernel_harness.stop_kernel(km, kc)
         shutil.rmtree(cls.feed, ignore_errors=True)
+
+    def assert_same_in_both_hosts(self, cell):
+        """Runs the cell in both hosts: it succeeds in both, with the same displays and the same standard output."""
+        di_reply, di_outputs = run_cell(self.di_kc, cell, timeout=120)
+        our_reply, our_outputs = run_cell(self.our_kc, cell, timeout=120)
+        self.assertEqual(di_reply["content"]["status"], "ok", (cell, errors(di_outputs)))
+        self.assertEqual(our_reply["content"]["status"], "ok", (cell, errors(our_outputs)))
+        self.assertEqual(plain_displays(di_outputs), plain_displays(our_outputs), cell)
+        self.assertEqual(stream_text(di_outputs), stream_text(our_outputs), cell)
+        return our_outputs
 
     def test_the_two_documented_lines_load_the_extension_from_the_local_feed(self):
         self.assertEqual(self.load_reply["content"]["status"], "ok", errors(self.load_outputs))
@@ -100,11 +114,25 @@ class DotNetInteractiveHostTests(unittest.TestCase):
             "#!mmu-fault --kind ept-violation",
         ]
         for cell in cells:
-            di_reply, di_outputs = run_cell(self.di_kc, cell, timeout=120)
-            our_reply, our_outputs = run_cell(self.our_kc, cell, timeout=120)
-            self.assertEqual(di_reply["content"]["status"], "ok", (cell, errors(di_outputs)))
-            self.assertEqual(our_reply["content"]["status"], "ok", (cell, errors(our_outputs)))
-            self.assertEqual(plain_displays(di_outputs), plain_displays(our_outputs), cell)
+            self.assert_same_in_both_hosts(cell)
+
+    def test_a_naming_scheme_renames_the_same_way_in_both_hosts(self):
+        """#!mmu-naming --scheme, then an access: the same renamed text in both hosts (one session-wide setting each)."""
+        cells = [
+            "#!mmu-guest --name named --tdp ept --wp",
+            "#!mmu-nested --kind vmx --l1-tdp off --wp",
+            "#!mmu-map --gva 0x401000 --gpa 0x200000",
+            "#!mmu-naming --scheme walk01-walk12",
+            "#!mmu-access 0x401234 --no-chart",
+        ]
+        try:
+            for cell in cells:
+                our_outputs = self.assert_same_in_both_hosts(cell)
+            # L1 shadows L2: the walker serving L2 is root_mmu's walking half, walk01 in this scheme.
+            self.assertIn("served: faults by root_mmu, walked by walk01, guest_mode 1", plain_displays(our_outputs)[0])
+        finally:
+            for kc in (self.di_kc, self.our_kc):
+                run_cell(kc, "#!mmu-naming --scheme none", timeout=120)
 
     def test_bad_building_input_is_one_error_naming_the_parameter(self):
         reply, outputs = run_cell(self.di_kc, "#!mmu-guest --name bad --paging 6level", timeout=120)
