@@ -72,7 +72,7 @@ public class NotebookTests
             [
                 "naming bake-off: 10 schemes, 366 claim checks, 56 violations",
                 "upstream-6.12: guest_mmu is unused while L2 runs with guest_mode=1: root_mmu serves it (L2, L1 shadows L2, L0 TDP; L2, L1 shadows L2, L0 shadow)",
-                "pointers: mmu -> root_mmu, walk_mmu -> walk01",
+                "pointers: mmu -> root_mmu, walk -> walk01",
                 "served: faults by root_mmu, walked by walk01, guest_mode 1",
                 "served: faults by root_mmu, walked by root_mmu, guest_mode 1",
             ]

@@ -100,7 +100,7 @@ public sealed class VariantCommandTests : IDisposable
         Assert.Contains("walked by <code>walk12</code>", renamed.Displays[0].FormattedValues["text/html"]);
         Submission card = await kernel.SubmitAsync("Session.Current.Card");
         Assert.Contains("names: walk01-walk12 (seed 003", card.ReturnedPlainText);
-        Assert.Contains("walk_mmu -> walk12", card.ReturnedPlainText);
+        Assert.Contains("walk -> walk12", card.ReturnedPlainText); // the walk_mmu pointer is "walk" in this scheme
 
         Submission none = await kernel.SubmitAsync("#!mmu-naming --scheme none");
         Assert.Equal("names: each organization's own (no scheme)\n", none.Output);
@@ -183,6 +183,8 @@ public sealed class VariantCommandTests : IDisposable
         Assert.Equal("cpu_walk", DisplayNames.Walker("cpu_walk"));
         Assert.Equal("walk01", DisplayNames.PointerTarget("walk_mmu", "root_mmu"));
         Assert.Equal("root_mmu", DisplayNames.PointerTarget("mmu", "root_mmu"));
+        Assert.Equal("walk", DisplayNames.Pointer("walk_mmu"));
+        Assert.Equal("mmu", DisplayNames.Pointer("mmu"));
 
         // A guest of another organization is renamed where it shares object names, and its card says so.
         Assert.EndsWith("; written for organization 6.12, this is chainsaw-v1: only the names they share are renamed", DisplayNames.Note("chainsaw-v1"), StringComparison.Ordinal);

@@ -25,6 +25,9 @@ public static class DisplayNames
     /// <summary>The whole object (a name that does not tell the halves apart; charts of whole objects use it).</summary>
     public const string AnyPart = "any";
 
+    /// <summary>A scheme entry that names a pointer (<c>arch.walk_mmu</c>), not an object.</summary>
+    public const string PointerPart = "pointer";
+
     private static volatile NamingScheme? s_scheme;
 
     /// <summary>The scheme in use, or <see langword="null"/> for the organizations' own names.</summary>
@@ -72,6 +75,9 @@ public static class DisplayNames
 
         return any?.Name ?? name;
     }
+
+    /// <summary>The scheme's name for a pointer of the organization (<c>walk_mmu</c> → <c>walk</c>): entries with part <c>pointer</c>.</summary>
+    public static string Pointer(string pointer) => Of(pointer, PointerPart);
 
     /// <summary>What a pointer designates, in the scheme's names: <c>mmu</c> designates a table builder, the others a walker.</summary>
     public static string PointerTarget(string pointer, string target) => pointer == MmuPart ? Mmu(target) : Walker(target);

@@ -97,7 +97,7 @@ public static partial class MmuHtml
         }
 
         element.Add(mmus.ToElement(), walkers.ToElement());
-        element.Add(new HtmlElement("div", "pointers: ", card.Pointers.Select(p => new HtmlElement("span", Code(p.Pointer), " → ", Code(DisplayNames.PointerTarget(p.Pointer, p.Target)), "  "))));
+        element.Add(new HtmlElement("div", "pointers: ", card.Pointers.Select(p => new HtmlElement("span", Code(DisplayNames.Pointer(p.Pointer)), " → ", Code(DisplayNames.PointerTarget(p.Pointer, p.Target)), "  "))));
         element.Add(new HtmlElement("div", "an access now: ", ServingText(card.Serving)));
         return element;
     }

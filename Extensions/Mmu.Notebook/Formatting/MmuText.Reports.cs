@@ -40,7 +40,7 @@ public static partial class MmuText
                 $"  walker {DisplayNames.Walker(walker.Name),-12} {MmuHtml.ModeName(walker.Mode),-14} cpu_role {Bits.Hex(walker.CpuRole)} root {Bits.Hex(walker.Root)}{(walker.TranslatesThrough is { } through ? " through " + DisplayNames.Walker(through) : string.Empty)}\n");
         }
 
-        text.Append("pointers: ").AppendJoin(", ", card.Pointers.Select(p => $"{p.Pointer} -> {DisplayNames.PointerTarget(p.Pointer, p.Target)}")).Append('\n');
+        text.Append("pointers: ").AppendJoin(", ", card.Pointers.Select(p => $"{DisplayNames.Pointer(p.Pointer)} -> {DisplayNames.PointerTarget(p.Pointer, p.Target)}")).Append('\n');
         return text.Append("an access now: ").Append(Serving(card.Serving)).Append('\n').ToString();
     }
 

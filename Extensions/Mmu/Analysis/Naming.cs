@@ -42,7 +42,8 @@ namespace Workbench.Mmu.Analysis
 
     /// <summary>One name of a scheme: which object (and which part of it) it names, and what it claims.</summary>
     /// <param name="Object">The variant's object name.</param>
-    /// <param name="Part"><c>any</c>, <c>mmu</c> or <c>walk</c> (6.12's kvm_mmu is both; a scheme may name the parts apart).</param>
+    /// <param name="Part"><c>any</c>, <c>mmu</c> or <c>walk</c> (6.12's kvm_mmu is both; a scheme may name the parts apart),
+    /// or <c>pointer</c> when <paramref name="Object"/> is a pointer of the organization (<c>walk_mmu</c>) rather than an object.</param>
     /// <param name="Name">The proposed name.</param>
     /// <param name="Claims">What the name claims.</param>
     public sealed record SchemeName(string Object, string Part, string Name, ImmutableArray<NamingClaim> Claims);
@@ -77,9 +78,9 @@ namespace Workbench.Mmu.Analysis
                 }
 
                 string part = array[i]["part"]?.ToString() ?? "any";
-                if (part is not ("any" or "mmu" or "walk"))
+                if (part is not ("any" or "mmu" or "walk" or "pointer"))
                 {
-                    throw new FormatException($"{path}part: \"{part}\" is not any, mmu or walk");
+                    throw new FormatException($"{path}part: \"{part}\" is not any, mmu, walk or pointer");
                 }
 
                 names.Add(new SchemeName(Field(array[i], "object", path), part, Field(array[i], "name", path), claims.ToImmutable()));
