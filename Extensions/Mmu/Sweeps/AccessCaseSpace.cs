@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Workbench.Mmu.Sweeps;
 
 /// <summary>
@@ -102,6 +104,55 @@ public sealed class AccessCaseSpace
         while (TryBump(ref flags));
 
         return count;
+    }
+
+    /// <summary>
+    /// The first flag word of slice <paramref name="slice"/> when the enumeration is cut into
+    /// <paramref name="sliceCount"/> (a power of two) contiguous runs; slice <paramref name="sliceCount"/> starts at
+    /// <see cref="End"/>. <see cref="TryBump"/> counts through the bits outside <see cref="InvalidMask"/> like a
+    /// binary counter, so equal ranges of that counter are runs of the enumeration, in its order.
+    /// </summary>
+    internal uint SliceStart(int slice, int sliceCount)
+    {
+        if (slice >= sliceCount)
+        {
+            return End;
+        }
+
+        uint varying = (End - 1) & ~(uint)InvalidMask;
+        int shift = BitOperations.PopCount(varying) - BitOperations.Log2((uint)sliceCount);
+        uint counter = (uint)slice << shift;
+
+        // Deposit the counter's bits, lowest first, into the varying bits (a software PDEP).
+        uint word = 0;
+        for (uint bits = varying; bits != 0 && counter != 0; bits &= bits - 1, counter >>= 1)
+        {
+            if ((counter & 1) != 0)
+            {
+                word |= bits & (0 - bits);
+            }
+        }
+
+        return word;
+    }
+
+    /// <summary>
+    /// The first case of the enumeration in [<paramref name="start"/>, <paramref name="end"/>), for example a slice
+    /// between two <see cref="SliceStart"/>s (<paramref name="start"/> has no <see cref="InvalidMask"/> bit).
+    /// </summary>
+    /// <returns><see langword="false"/> when the range holds no case (a slice may hold only illegal words).</returns>
+    internal bool TryFirstIn(uint start, uint end, out AccessCase flags)
+    {
+        // TryBump's step, bounded by the range: a slice of illegal words (CR4.SMEP, for one) must not scan on to End.
+        uint invalid = (uint)InvalidMask;
+        uint word = start;
+        while (word < end && !((AccessCase)word).Legal())
+        {
+            word = ((word | invalid) + 1) & ~invalid;
+        }
+
+        flags = (AccessCase)word;
+        return word < end;
     }
 
     /// <summary>Whether <paramref name="flags"/> belongs to this space (legal, and no masked-out flag set).</summary>
