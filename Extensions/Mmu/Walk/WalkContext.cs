@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Workbench.Mmu.Arch;
 using Workbench.Mmu.Memory;
 using Workbench.Mmu.Permissions;
 
@@ -60,10 +61,16 @@ namespace Workbench.Mmu.Walk
             }
 
             _badMtXwr = format.BadMtXwr;
+
+            // The same for the permission table and the PKRU mask (PageFormat.PermissionFault is the reference).
+            format.Permissions.CopyTo(_permissions);
+            _pkruMask = format.PkruMask;
         }
 
         private readonly ReservedMaskTable _reservedMasks;
         private readonly ulong _badMtXwr;
+        private readonly PermissionTable _permissions;
+        private readonly uint _pkruMask;
 
         /// <summary>Guest physical memory.</summary>
         public GuestMemory Memory { get; }
@@ -121,6 +128,36 @@ namespace Workbench.Mmu.Walk
             return ((gpte & mask) | ((_badMtXwr >> (int)(gpte & 0x3F)) & 1)) != 0;
         }
 
+        /// <summary>
+        /// KVM <c>permission_fault</c>: the same answer as <see cref="PageFormat.PermissionFault"/>, from the table copied
+        /// at construction, and without the protection-key arithmetic when the role has no key checks
+        /// (<c>pkru_mask</c> = 0: CR4.PKE off, or an EPT/NPT format).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong PermissionFault(Acc pteAccess, uint pkey, ulong pfec, ulong rflags, uint pkru)
+        {
+            int access = (int)pteAccess & (int)Acc.All;
+            uint request = (uint)pfec & (uint)(PfErr.Write | PfErr.User | PfErr.Fetch);
+
+            // SDM 4.6.1: explicit supervisor accesses with RFLAGS.AC=1 are not subject to SMAP, implicit ones are
+            // (the answer goes into the RSVD slot of the index, as in PageFormat).
+            uint notSmap = (uint)(rflags >> PageFormat.RflagsAcBit) & ~(uint)(pfec >> PageFormat.ImplicitAccessBit) & 1;
+            uint index = ((request | (notSmap << PageFormat.RsvdBit)) >> 1) & 15;
+            uint fault = ((uint)Unsafe.Add(ref Unsafe.AsRef(in _permissions[0]), (int)index) >> access) & 1;
+            if (_pkruMask == 0)
+            {
+                return (0UL - fault) & (ulong)PfErr.Present;
+            }
+
+            // SDM 4.6.2: AD/WD of the key, masked by what applies to this access.
+            uint pkruBits = (pkru >> (int)((pkey & 0xF) * 2)) & 3;
+            int offset = (int)(request | (((uint)access & (uint)Acc.User) << 1));
+            pkruBits &= _pkruMask >> offset;
+            uint keyFault = (pkruBits | (pkruBits >> 1)) & 1;
+            ulong errorCode = (ulong)PfErr.Present | ((ulong)keyFault << PageFormat.PkBit);
+            return (0UL - (fault | keyFault)) & errorCode;
+        }
+
         /// <summary>Address of the top-level table the root points to (CR3 / EPTP / nCR3 bits 51:12).</summary>
         public ulong TableGpaOfRoot() => Root & 0x000F_FFFF_FFFF_F000UL;
 
@@ -139,6 +176,13 @@ namespace Workbench.Mmu.Walk
             2 => Pdptr2,
             _ => Pdptr3,
         };
+    }
+
+    /// <summary>KVM <c>permissions[16]</c>: bit <c>acc</c> of entry <c>pfec &gt;&gt; 1</c> set means the access faults.</summary>
+    [InlineArray(16)]
+    internal struct PermissionTable
+    {
+        private byte _element0;
     }
 
     /// <summary>KVM <c>rsvd_bits_mask[2][5]</c>, flattened (index = bit7 * 5 + level - 1).</summary>
