@@ -269,6 +269,18 @@ namespace Workbench.Mmu.Contexts
             return TranslateAsInner(gpa, access, gva, ref trace);
         }
 
+        /// <summary>
+        /// <see cref="TranslateAsInner{TObserver}"/> for a walker whose format is known at the call site (the 2-D walk
+        /// chooses it once per walk, not once per table address): no mode switch.
+        /// </summary>
+        internal WalkResult TranslateAsInner<TFormat, TObserver>(ulong gpa, ulong access, ulong gva, ref TObserver observer)
+            where TFormat : struct, IPagingFormat
+            where TObserver : IWalkObserver
+        {
+            WalkResult inner = GuestWalker<TFormat, TObserver>.Walk(in _innerContext, gpa, access | (ulong)PfErr.User, 0, 0, ref observer);
+            return inner.IsOk ? inner : NestedFaults.Deliver(Delivery, inner, access | (ulong)PfErr.User, gva);
+        }
+
         internal WalkResult TranslateAsInner<TObserver>(ulong gpa, ulong access, ulong gva, ref TObserver observer)
             where TObserver : IWalkObserver
         {
@@ -296,11 +308,37 @@ namespace Workbench.Mmu.Contexts
             return true;
         }
 
+        private WalkResult WalkNested<TFormat, TOuterFormat>(PageWalker outer, ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace)
+            where TFormat : struct, IPagingFormat
+            where TOuterFormat : struct, IPagingFormat
+        {
+            var translator = new NestedTdpTranslator<TOuterFormat>(outer, address);
+            if (trace is null)
+            {
+                NoTrace none = default;
+                return GuestWalker<TFormat, NoTrace>.Walk(in _context, address, access, rflags, pkru, ref none, ref translator);
+            }
+
+            return GuestWalker<TFormat, WalkTrace>.Walk(in _context, address, access, rflags, pkru, ref trace, ref translator);
+        }
+
         private WalkResult Walk<TFormat>(ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace)
             where TFormat : struct, IPagingFormat
         {
             if (TranslateThrough is { } outer)
             {
+                // The outer format is fixed for the whole walk: pick its walker once (KVM calls
+                // mmu->translate_gpa → the outer mmu's gva_to_gpa, one indirect call per table address).
+                switch (outer.Mode)
+                {
+                    case PagingMode.Ept4:
+                        return WalkNested<TFormat, Ept4Format>(outer, address, access, rflags, pkru, trace);
+                    case PagingMode.Ept5:
+                        return WalkNested<TFormat, Ept5Format>(outer, address, access, rflags, pkru, trace);
+                    case PagingMode.Long4:
+                        return WalkNested<TFormat, Long4Format>(outer, address, access, rflags, pkru, trace);
+                }
+
                 var translator = new NestedTdpTranslator(outer, address);
                 if (trace is null)
                 {

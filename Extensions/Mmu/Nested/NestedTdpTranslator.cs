@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Workbench.Mmu.Contexts;
+using Workbench.Mmu.Paging;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Nested
@@ -31,6 +32,42 @@ namespace Workbench.Mmu.Nested
             realGpa = result.Gpa;
             fault = result;
             return result.IsOk;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="NestedTdpTranslator"/> with the outer walker's format fixed (<typeparamref name="TOuterFormat"/>): the
+    /// outer walk is called directly, and on success only the GPA is passed on (the fault is not copied).
+    /// </summary>
+    internal readonly struct NestedTdpTranslator<TOuterFormat> : IGpaTranslator
+        where TOuterFormat : struct, IPagingFormat
+    {
+        private readonly PageWalker _tdp;
+        private readonly ulong _gva;
+
+        /// <summary>Creates the translator for one 2-D walk of <paramref name="gva"/> through <paramref name="tdp"/>.</summary>
+        public NestedTdpTranslator(PageWalker tdp, ulong gva)
+        {
+            _tdp = tdp;
+            _gva = gva;
+        }
+
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryTranslate<TObserver>(ulong gpa, ulong access, ref TObserver observer, out ulong realGpa, out WalkResult fault)
+            where TObserver : IWalkObserver
+        {
+            WalkResult result = _tdp.TranslateAsInner<TOuterFormat, TObserver>(gpa, access, _gva, ref observer);
+            realGpa = result.Gpa;
+            if (result.IsOk)
+            {
+                // The walker reads fault only on failure.
+                Unsafe.SkipInit(out fault);
+                return true;
+            }
+
+            fault = result;
+            return false;
         }
     }
 }
