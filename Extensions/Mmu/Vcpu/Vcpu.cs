@@ -115,9 +115,9 @@ namespace Workbench.Mmu
             ArgumentOutOfRangeException.ThrowIfNegative(cpl);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(cpl, 3);
             PageWalker walker = _layout.ActiveWalker;
-            if (!walker.Linearize(ref gva, out WalkResult gp))
+            if (!walker.TryLinearize(ref gva))
             {
-                return gp;
+                return WalkResult.GeneralProtection(gva);
             }
 
             ulong pfec = kind.AccessPfec(cpl, implicitAccess);
