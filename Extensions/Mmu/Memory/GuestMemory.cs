@@ -97,6 +97,9 @@ namespace Workbench.Mmu.Memory
         /// <summary>Whether the memory is one flat mapping (see the remarks) rather than the page directory.</summary>
         public bool IsFlat => _flat != null;
 
+        /// <summary>The host address of GPA 0 when <see cref="IsFlat"/> (null otherwise): the walker reads entries there.</summary>
+        internal byte* FlatBase => _flat;
+
         /// <summary>Size in bytes; valid GPAs are [0, Size).</summary>
         public ulong Size => _size;
 

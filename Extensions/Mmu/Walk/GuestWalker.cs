@@ -126,7 +126,7 @@ namespace Workbench.Mmu.Walk
                     goto Error;
                 }
 
-                pte = TFormat.ReadEntry(context.Memory, pteGpa);
+                pte = ReadEntry(in context, pteGpa);
                 observer.OnAccess(TraceKind.Read, level, pteGpa, pte, dimension);
 
                 // "Inverting the NX it lets us AND it like other permission bits."
@@ -213,6 +213,19 @@ namespace Workbench.Mmu.Walk
 
         Error:
             return Fail(errcode, access, in context, addr, level, Acc.None, pteAccess);
+        }
+
+        /// <summary>The entry at <paramref name="pteGpa"/> (inside memory): one load from the flat mapping when there is one.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe ulong ReadEntry(in WalkContext context, ulong pteGpa)
+        {
+            byte* flat = context.FlatMemory;
+            if (flat != null)
+            {
+                return TFormat.EntrySize == 8 ? *(ulong*)(flat + pteGpa) : *(uint*)(flat + pteGpa);
+            }
+
+            return TFormat.ReadEntry(context.Memory, pteGpa);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]

@@ -12,7 +12,7 @@ namespace Workbench.Mmu.Walk
     /// PKRU, which <c>permission_fault</c> reads from the vCPU) is passed to each walk instead, so writing them
     /// rebuilds nothing. The owning <see cref="Contexts.PageWalker"/> rebuilds it when its role or root changes.
     /// </summary>
-    public readonly struct WalkContext
+    public readonly unsafe struct WalkContext
     {
         /// <summary>Creates a context.</summary>
         /// <param name="memory">Guest physical memory holding the tables.</param>
@@ -40,6 +40,7 @@ namespace Workbench.Mmu.Walk
             Dimension = dimension;
             Memory = memory;
             MemorySize = memory.Size;
+            FlatMemory = memory.FlatBase;
             Format = format;
             Root = root;
             Pdptr0 = pdptrs.Length > 0 ? pdptrs[0] : 0;
@@ -74,6 +75,9 @@ namespace Workbench.Mmu.Walk
 
         /// <summary>Guest physical memory.</summary>
         public GuestMemory Memory { get; }
+
+        /// <summary>Host address of GPA 0 when the memory is one flat mapping (KVM: the memslot's userspace_addr); null otherwise.</summary>
+        internal byte* FlatMemory { get; }
 
         /// <summary>Bytes of guest memory: table GPAs at or above it have no memslot.</summary>
         public ulong MemorySize { get; }
@@ -124,7 +128,7 @@ namespace Workbench.Mmu.Walk
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool IsReserved(ulong gpte, int level)
         {
-            ulong mask = _reservedMasks[(int)(((gpte >> 7) & 1) * 5) + level - 1];
+            ulong mask = ReservedMask(gpte, level);
             return ((gpte & mask) | ((_badMtXwr >> (int)(gpte & 0x3F)) & 1)) != 0;
         }
 
@@ -166,7 +170,12 @@ namespace Workbench.Mmu.Walk
         /// (KVM FNAME(is_bad_mt_xwr) is "return false" for them), so the walk of an x86 format skips the shift.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public bool IsReservedX86(ulong gpte, int level) => (gpte & _reservedMasks[(int)(((gpte >> 7) & 1) * 5) + level - 1]) != 0;
+        public bool IsReservedX86(ulong gpte, int level) => (gpte & ReservedMask(gpte, level)) != 0;
+
+        /// <summary><c>rsvd_bits_mask[bit 7][level - 1]</c>; <paramref name="level"/> is 1..5 (a format's levels), so unchecked.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ulong ReservedMask(ulong gpte, int level)
+            => Unsafe.Add(ref Unsafe.AsRef(in _reservedMasks[0]), (int)(((gpte >> 7) & 1) * 5) + level - 1);
 
         /// <summary>PDPTR <paramref name="index"/> (0..3; KVM <c>kvm_pdptr_read</c>).</summary>
         public ulong GetPdptr(int index) => index switch
