@@ -110,10 +110,15 @@ namespace Workbench.Mmu
         /// <param name="cpl">Current privilege level 0..3 (3 = user).</param>
         /// <param name="implicitAccess">Implicit supervisor access (descriptor tables etc.; CPL ignored, SMAP not overridable).</param>
         /// <param name="trace">Collects every page-table read and A/D write when given.</param>
+        [System.Runtime.CompilerServices.SkipLocalsInit] // the result is written by the walk; zeroing it first cost ~1 ns
         public WalkResult Access(ulong gva, AccessKind kind, int cpl, bool implicitAccess, WalkTrace? trace = null)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(cpl);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(cpl, 3);
+            if ((uint)cpl > 3)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(cpl);
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(cpl, 3);
+            }
+
             PageWalker walker = _layout.ActiveWalker;
             if (!walker.TryLinearize(ref gva))
             {
@@ -121,17 +126,24 @@ namespace Workbench.Mmu
             }
 
             ulong pfec = kind.AccessPfec(cpl, implicitAccess);
-            if (!_vm.BuildsPageTables)
+            if (_vm.BuildsPageTables)
             {
-                WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
-                if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
-                {
-                    ExitToL1();
-                }
-
-                return walkOnly;
+                return AccessBuildingPageTables(walker, gva, pfec, trace);
             }
 
+            WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
+            if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
+            {
+                ExitToL1();
+            }
+
+            return walkOnly;
+        }
+
+        /// <summary><see cref="Access"/> when KVM builds SPTEs for what the walk found (kept apart: the walk-only path stays small).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private WalkResult AccessBuildingPageTables(PageWalker walker, ulong gva, ulong pfec, WalkTrace? trace)
+        {
             // The shadow/TDP MMU needs every entry the walk read (where the hardware walk goes through SPTEs).
             WalkTrace recorded = trace ?? (_scratchTrace ??= new WalkTrace());
             int firstEntry = recorded.Count;
