@@ -196,16 +196,13 @@ namespace Workbench.Mmu.Walk
             // EPTP bit 6 clear) update_accessed_dirty_bits returns at once, so nothing is written.
             if (haveAd)
             {
-                ulong accessedDirty = pteAccess & (1UL << TFormat.AccessedShift);
-                bool write = (access & (ulong)PfErr.Write) != 0;
-                if (write)
-                {
-                    accessedDirty &= pte >> (TFormat.DirtyShift - TFormat.AccessedShift);
-                }
-
+                // Without a branch on the access kind (it changes from one access to the next): all ones for a write.
+                ulong writeMask = 0UL - ((access / (ulong)PfErr.Write) & 1);
+                ulong accessedDirty = pteAccess & (1UL << TFormat.AccessedShift)
+                    & ((pte >> (TFormat.DirtyShift - TFormat.AccessedShift)) | ~writeMask);
                 if (accessedDirty == 0)
                 {
-                    UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, write, ref observer);
+                    UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, writeMask != 0, ref observer);
                 }
             }
 
