@@ -191,9 +191,16 @@ namespace Workbench.Mmu
 
             // kvm_mmu_invlpg → kvm_mmu_invalidate_addr(walk_mmu, gva, all roots): resync unsync entries on the path
             // (nothing for a TDP MMU or nested_mmu, which have no sync_spte).
-            if (_layout.Mmus.FirstOrDefault(m => ReferenceEquals(m.Walker, _layout.ActiveWalker)) is { } walkMmu)
+            // A loop, not LINQ: the access sweep invalidates once per case.
+            PageWalker active = _layout.ActiveWalker;
+            IReadOnlyList<MmuContext> mmus = _layout.Mmus;
+            for (int i = 0; i < mmus.Count; i++)
             {
-                _vm.Mmu.InvalidateAddress(this, walkMmu, gva);
+                if (ReferenceEquals(mmus[i].Walker, active))
+                {
+                    _vm.Mmu.InvalidateAddress(this, mmus[i], gva);
+                    break;
+                }
             }
 
             AddressInvalidated?.Invoke(gva);
