@@ -210,6 +210,7 @@ namespace Workbench.Mmu.Contexts
             _ => &WalkAs<NoPagingFormat>,
         };
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static WalkResult WalkAs<TFormat>(PageWalker walker, ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace)
             where TFormat : struct, IPagingFormat
             => walker.Walk<TFormat>(address, access, rflags, pkru, trace);
@@ -294,6 +295,7 @@ namespace Workbench.Mmu.Contexts
         /// <see cref="TranslateAsInner{TObserver}"/> for a walker whose format is known at the call site (the 2-D walk
         /// chooses it once per walk, not once per table address): no mode switch.
         /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         internal WalkResult TranslateAsInner<TFormat, TObserver>(ulong gpa, ulong access, ulong gva, ref TObserver observer)
             where TFormat : struct, IPagingFormat
             where TObserver : IWalkObserver

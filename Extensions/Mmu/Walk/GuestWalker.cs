@@ -49,6 +49,7 @@ namespace Workbench.Mmu.Walk
         }
 
         /// <summary>Walks <paramref name="addr"/> for <paramref name="access"/>, passing table and final GPAs through <paramref name="translator"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see docs/benchmarks.md, "What users get"
         public static WalkResult Walk<TTranslator>(in WalkContext context, ulong addr, ulong access, ulong rflags, uint pkru,
             ref TObserver observer, ref TTranslator translator)
             where TTranslator : struct, IGpaTranslator
