@@ -143,6 +143,9 @@ public sealed class AccessSweep
 
     /// <summary>Runs one case and compares it with the oracle.</summary>
     /// <returns><see langword="true"/> when the model agrees.</returns>
+    // Fully optimized from the first case (no ReadyToRun or tier-0 code while tiering catches up): with --jobs every
+    // job would run the slow code for the same wall time. See docs/benchmarks.md.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool RunAndCheck(AccessCase flags, out AccessExpectation expected, out AccessObservation observed, out string? reason)
     {
         observed = Execute(flags, trace: null, out ulong pteBefore, out ulong pdeBefore, out string? setupError);
@@ -166,6 +169,7 @@ public sealed class AccessSweep
     /// <param name="pteBefore">The PTE as laid (0 with a 2 MiB PDE).</param>
     /// <param name="pdeBefore">The PDE as laid.</param>
     /// <param name="setupError">Why the case could not be set up (the model refused the registers or memory).</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public AccessObservation Execute(AccessCase flags, WalkTrace? trace, out ulong pteBefore, out ulong pdeBefore, out string? setupError)
     {
         setupError = null;

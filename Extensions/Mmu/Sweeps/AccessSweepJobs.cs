@@ -118,6 +118,7 @@ public static class AccessSweepJobs
         return count;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static JobOutcome RunJob(Func<AccessSweep> createSweep, long[] sliceFirstOrdinal, AccessShard shard, long planned, SharedProgress shared, CancellationToken cancellationToken)
     {
         AccessSweep sweep = createSweep();
