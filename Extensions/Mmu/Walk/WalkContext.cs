@@ -43,10 +43,11 @@ namespace Workbench.Mmu.Walk
             FlatMemory = memory.FlatBase;
             Format = format;
             Root = root;
-            Pdptr0 = pdptrs.Length > 0 ? pdptrs[0] : 0;
-            Pdptr1 = pdptrs.Length > 1 ? pdptrs[1] : 0;
-            Pdptr2 = pdptrs.Length > 2 ? pdptrs[2] : 0;
-            Pdptr3 = pdptrs.Length > 3 ? pdptrs[3] : 0;
+            for (int i = 0; i < 4; i++)
+            {
+                _pdptrs[i] = pdptrs.Length > i ? pdptrs[i] : 0;
+            }
+
             PdptBase = pdptBase;
             Cr4Pse = cr4Pse;
             HasPferrFetch = hasPferrFetch;
@@ -72,6 +73,7 @@ namespace Workbench.Mmu.Walk
         private readonly ulong _badMtXwr;
         private readonly PermissionTable _permissions;
         private readonly uint _pkruMask;
+        private readonly PdptrTable _pdptrs;
 
         /// <summary>Guest physical memory.</summary>
         public GuestMemory Memory { get; }
@@ -89,16 +91,16 @@ namespace Workbench.Mmu.Walk
         public ulong Root { get; }
 
         /// <summary>PDPTR 0.</summary>
-        public ulong Pdptr0 { get; }
+        public ulong Pdptr0 => _pdptrs[0];
 
         /// <summary>PDPTR 1.</summary>
-        public ulong Pdptr1 { get; }
+        public ulong Pdptr1 => _pdptrs[1];
 
         /// <summary>PDPTR 2.</summary>
-        public ulong Pdptr2 { get; }
+        public ulong Pdptr2 => _pdptrs[2];
 
         /// <summary>PDPTR 3.</summary>
-        public ulong Pdptr3 { get; }
+        public ulong Pdptr3 => _pdptrs[3];
 
         /// <summary>GPA of PDPTE 0 at load time (CR3 &amp; ~0x1f).</summary>
         public ulong PdptBase { get; }
@@ -178,13 +180,16 @@ namespace Workbench.Mmu.Walk
             => Unsafe.Add(ref Unsafe.AsRef(in _reservedMasks[0]), (int)(((gpte >> 7) & 1) * 5) + level - 1);
 
         /// <summary>PDPTR <paramref name="index"/> (0..3; KVM <c>kvm_pdptr_read</c>).</summary>
-        public ulong GetPdptr(int index) => index switch
-        {
-            0 => Pdptr0,
-            1 => Pdptr1,
-            2 => Pdptr2,
-            _ => Pdptr3,
-        };
+        /// <remarks>An indexed load, not a switch: the index comes from address bits 31:30 and changes from walk to walk.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong GetPdptr(int index) => Unsafe.Add(ref Unsafe.AsRef(in _pdptrs[0]), index & 3);
+    }
+
+    /// <summary>The four PAE PDPTR registers (KVM <c>mmu-&gt;pdptrs[4]</c>).</summary>
+    [InlineArray(4)]
+    internal struct PdptrTable
+    {
+        private ulong _element0;
     }
 
     /// <summary>KVM <c>permissions[16]</c>: bit <c>acc</c> of entry <c>pfec &gt;&gt; 1</c> set means the access faults.</summary>
