@@ -307,18 +307,16 @@ namespace Workbench.Mmu.Contexts
         internal WalkResult TranslateAsInner<TObserver>(ulong gpa, ulong access, ulong gva, ref TObserver observer)
             where TObserver : IWalkObserver
         {
-            access |= (ulong)PfErr.User;
-            WalkResult inner = Mode switch
+            return Mode switch
             {
-                PagingMode.Ept4 => GuestWalker<Ept4Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Ept5 => GuestWalker<Ept5Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Long4 => GuestWalker<Long4Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Long5 => GuestWalker<Long5Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Pae => GuestWalker<PaeFormat, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Legacy32 => GuestWalker<Legacy32Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                _ => GuestWalker<NoPagingFormat, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
+                PagingMode.Ept4 => TranslateAsInner<Ept4Format, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Ept5 => TranslateAsInner<Ept5Format, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Long4 => TranslateAsInner<Long4Format, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Long5 => TranslateAsInner<Long5Format, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Pae => TranslateAsInner<PaeFormat, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Legacy32 => TranslateAsInner<Legacy32Format, TObserver>(gpa, access, gva, ref observer),
+                _ => TranslateAsInner<NoPagingFormat, TObserver>(gpa, access, gva, ref observer),
             };
-            return inner.IsOk ? inner : NestedFaults.Deliver(Delivery, inner, access, gva);
         }
 
         private bool Apply(CpuRole role, PageFormat format, PagingMode mode)
@@ -354,24 +352,16 @@ namespace Workbench.Mmu.Contexts
             {
                 // The outer format is fixed for the whole walk: pick its walker once (KVM calls
                 // mmu->translate_gpa → the outer mmu's gva_to_gpa, one indirect call per table address).
-                switch (outer.Mode)
+                return outer.Mode switch
                 {
-                    case PagingMode.Ept4:
-                        return WalkNested<TFormat, Ept4Format>(outer, address, access, rflags, pkru, trace);
-                    case PagingMode.Ept5:
-                        return WalkNested<TFormat, Ept5Format>(outer, address, access, rflags, pkru, trace);
-                    case PagingMode.Long4:
-                        return WalkNested<TFormat, Long4Format>(outer, address, access, rflags, pkru, trace);
-                }
-
-                var translator = new NestedTdpTranslator(outer, address);
-                if (trace is null)
-                {
-                    NoTrace none = default;
-                    return GuestWalker<TFormat, NoTrace>.Walk(in _context, address, access, rflags, pkru, ref none, ref translator);
-                }
-
-                return GuestWalker<TFormat, WalkTrace>.Walk(in _context, address, access, rflags, pkru, ref trace, ref translator);
+                    PagingMode.Ept4 => WalkNested<TFormat, Ept4Format>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Ept5 => WalkNested<TFormat, Ept5Format>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Long4 => WalkNested<TFormat, Long4Format>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Long5 => WalkNested<TFormat, Long5Format>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Pae => WalkNested<TFormat, PaeFormat>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Legacy32 => WalkNested<TFormat, Legacy32Format>(outer, address, access, rflags, pkru, trace),
+                    _ => WalkNested<TFormat, NoPagingFormat>(outer, address, access, rflags, pkru, trace),
+                };
             }
 
             if (trace is null)

@@ -9,43 +9,18 @@ namespace Workbench.Mmu.Nested
     /// The second dimension of a nested walk (KVM <c>kvm_translate_gpa</c> for <c>nested_mmu</c>): each L2 table GPA
     /// and the final L2 GPA go through L1's EPT or NPT walker; its reads enter the same trace as dimension 2, and a
     /// failure ends the whole walk with that walker's VM exit ("return 0 immediately, keeping the fault").
+    /// The outer walker's format is a type argument, chosen once per walk: the outer walk is called directly, and on
+    /// success only the GPA is passed on (the fault is not copied).
     /// </summary>
-    internal readonly struct NestedTdpTranslator : IGpaTranslator
-    {
-        private readonly PageWalker _tdp;
-        private readonly ulong _gva;
-
-        /// <param name="tdp">L1's EPT/NPT walker (6.12: <c>guest_mmu</c>).</param>
-        /// <param name="gva">The L2 linear address being walked (reported in exits).</param>
-        public NestedTdpTranslator(PageWalker tdp, ulong gva)
-        {
-            _tdp = tdp;
-            _gva = gva;
-        }
-
-        /// <inheritdoc/>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public bool TryTranslate<TObserver>(ulong gpa, ulong access, ref TObserver observer, out ulong realGpa, out WalkResult fault)
-            where TObserver : IWalkObserver
-        {
-            WalkResult result = _tdp.TranslateAsInner(gpa, access, _gva, ref observer);
-            realGpa = result.Gpa;
-            fault = result;
-            return result.IsOk;
-        }
-    }
-
-    /// <summary>
-    /// <see cref="NestedTdpTranslator"/> with the outer walker's format fixed (<typeparamref name="TOuterFormat"/>): the
-    /// outer walk is called directly, and on success only the GPA is passed on (the fault is not copied).
-    /// </summary>
+    /// <typeparam name="TOuterFormat">The format of L1's EPT/NPT walker (its <see cref="PageWalker.Mode"/>).</typeparam>
     internal readonly struct NestedTdpTranslator<TOuterFormat> : IGpaTranslator
         where TOuterFormat : struct, IPagingFormat
     {
         private readonly PageWalker _tdp;
         private readonly ulong _gva;
 
-        /// <summary>Creates the translator for one 2-D walk of <paramref name="gva"/> through <paramref name="tdp"/>.</summary>
+        /// <param name="tdp">L1's EPT/NPT walker (6.12: <c>guest_mmu</c>).</param>
+        /// <param name="gva">The L2 linear address being walked (reported in exits).</param>
         public NestedTdpTranslator(PageWalker tdp, ulong gva)
         {
             _tdp = tdp;
