@@ -65,15 +65,7 @@ public sealed class AccessCaseSpace
     /// <returns><see langword="false"/> when the space is exhausted.</returns>
     public bool TryBump(ref AccessCase flags)
     {
-        uint invalid = (uint)InvalidMask;
-        uint word = (uint)flags;
-        do
-        {
-            // Setting the invalid bits first makes the carry skip over them.
-            word = ((word | invalid) + 1) & ~invalid;
-        }
-        while (word < End && !((AccessCase)word).Legal());
-
+        uint word = NextLegal((uint)flags, End);
         flags = (AccessCase)word;
         return word < End;
     }
@@ -143,16 +135,29 @@ public sealed class AccessCaseSpace
     /// <returns><see langword="false"/> when the range holds no case (a slice may hold only illegal words).</returns>
     internal bool TryFirstIn(uint start, uint end, out AccessCase flags)
     {
-        // TryBump's step, bounded by the range: a slice of illegal words (CR4.SMEP, for one) must not scan on to End.
-        uint invalid = (uint)InvalidMask;
-        uint word = start;
-        while (word < end && !((AccessCase)word).Legal())
-        {
-            word = ((word | invalid) + 1) & ~invalid;
-        }
-
+        uint word = ((AccessCase)start).Legal() ? start : NextLegal(start, end);
         flags = (AccessCase)word;
         return word < end;
+    }
+
+    /// <summary>
+    /// The first legal word after <paramref name="word"/> in counting order, or a word at or above
+    /// <paramref name="end"/>. One step is <c>ac_test_bump_one</c>: <c>((word | invalid_mask) + 1) &amp; ~invalid_mask</c>
+    /// (setting the invalid bits first makes the carry skip over them).
+    /// </summary>
+    private uint NextLegal(uint word, uint end)
+    {
+        uint invalid = (uint)InvalidMask;
+        do
+        {
+            // ac_test_legal rejects every word with CR4.SMEP, whatever its lower bits: carry past them all at once
+            // instead of stepping through them (half of the counter's range; the order is unchanged).
+            uint lowerBits = (word & (uint)AccessCase.CpuCr4Smep) != 0 ? (uint)AccessCase.CpuCr4Smep - 1 : 0;
+            word = ((word | invalid | lowerBits) + 1) & ~invalid;
+        }
+        while (word < end && !((AccessCase)word).Legal());
+
+        return word;
     }
 
     /// <summary>Whether <paramref name="flags"/> belongs to this space (legal, and no masked-out flag set).</summary>
