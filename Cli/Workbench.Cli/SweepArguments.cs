@@ -15,6 +15,9 @@ internal sealed record SweepArguments
     /// <summary>Deterministic slice.</summary>
     public AccessShard Shard { get; init; } = AccessShard.All;
 
+    /// <summary>Threads the sweep runs on (each with its own VM); the report is the same for any number.</summary>
+    public int Jobs { get; init; } = AccessSweepJobs.DefaultJobs;
+
     /// <summary>Stop after this many cases.</summary>
     public long? Limit { get; init; }
 
@@ -49,6 +52,9 @@ internal sealed record SweepArguments
             DefaultValueFactory = _ => AccessShard.All,
             CustomParser = result => Parse<AccessShard>(result, AccessShard.TryParse),
         };
+        var jobs = CliCommand.PositiveInt("--jobs",
+            "Threads, each with its own VM (default: every core). Merged in enumeration order: the same counts and first mismatch as one job.",
+            AccessSweepJobs.DefaultJobs);
         var limit = new Option<long?>("--limit") { Description = "Stop after N cases." };
         limit.Validators.Add(result =>
         {
@@ -92,12 +98,13 @@ internal sealed record SweepArguments
             + "checks every case against an independent oracle (fault, error code, PTE/PDE A/D bits). Exit code 0: no mismatch; "
             + "1: a mismatch (report on stdout, replay its 2nd line with ./workbench run --jsonl).")
         {
-            pku, shard, limit, maxPhyAddr, la57, keepGoing, quiet, single, tdp, variant,
+            pku, shard, jobs, limit, maxPhyAddr, la57, keepGoing, quiet, single, tdp, variant,
         };
         command.SetAction(parsed => run(new SweepArguments
         {
             Pku = parsed.GetValue(pku),
             Shard = parsed.GetValue(shard),
+            Jobs = parsed.GetValue(jobs),
             Limit = parsed.GetValue(limit),
             MaxPhyAddr = parsed.GetValue(maxPhyAddr),
             La57 = parsed.GetValue(la57),

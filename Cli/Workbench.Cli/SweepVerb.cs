@@ -24,8 +24,58 @@ public sealed class SweepVerb : ICliVerb
         var command = new Command(Name, "Sweeps a flag space through the model, checked by an independent oracle.")
         {
             SweepArguments.CreateAccessCommand(Access),
+            CreateMergeCommand(),
         };
         return CliCommand.Invoke(command, args);
+    }
+
+    private static Command CreateMergeCommand()
+    {
+        var files = new Argument<string[]>("files") { Description = "The outputs (stdout and stderr) of `sweep access --shard K/N`, one file per shard.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("merge",
+            "Merges the outputs of one sweep spread over machines with --shard K/N: adds the counts and prints the report of the "
+            + "first mismatch in enumeration order (the smallest failing flag word). Exit code 0: no mismatch; 1: a mismatch.")
+        {
+            files,
+        };
+        command.SetAction(parsed => MergeShards(parsed.GetValue(files)!));
+        return command;
+    }
+
+    private static int MergeShards(string[] files)
+    {
+        var shards = new List<AccessShardOutput>();
+        foreach (string file in files)
+        {
+            if (!File.Exists(file))
+            {
+                Console.Error.WriteLine($"workbench sweep merge: {file}: no such file");
+                return 2;
+            }
+
+            if (!AccessShardMerge.TryParse(file, File.ReadAllText(file), out AccessShardOutput? shard, out string? error))
+            {
+                Console.Error.WriteLine($"workbench sweep merge: {error}");
+                return 2;
+            }
+
+            shards.Add(shard!);
+        }
+
+        AccessShardMergeResult merged = AccessShardMerge.Merge(shards);
+        var inv = CultureInfo.InvariantCulture;
+        Console.Out.WriteLine(string.Create(inv, $"access sweep, {shards.Count} shard output(s) merged"));
+        Console.Out.WriteLine(string.Create(inv, $"  legal cases  {merged.LegalCases,14:N0}"));
+        Console.Out.WriteLine(string.Create(inv, $"  cases run    {merged.CasesRun,14:N0}"));
+        Console.Out.WriteLine(string.Create(inv, $"  mismatches   {merged.Mismatches,14:N0}"));
+        if (merged.First is { } first)
+        {
+            Console.Out.WriteLine($"first mismatch in enumeration order: case 0x{first.FailedCase:x8}, from {first.Name}:");
+            Console.Out.Write(first.Text);
+            return 1;
+        }
+
+        return 0;
     }
 
     private static int Access(SweepArguments parsed)
@@ -39,8 +89,8 @@ public sealed class SweepVerb : ICliVerb
         foreach (int levels in parsed.La57 ? new[] { 4, 5 } : new[] { 4 })
         {
             var options = new AccessSweepOptions(parsed.MaxPhyAddr, parsed.Pku, levels, parsed.Shard, parsed.Limit, parsed.KeepGoing, parsed.Tdp, parsed.Variant);
-            AccessSweepResult result = RunSweep(options, parsed.Quiet);
-            PrintSummary(result);
+            AccessSweepResult result = RunSweep(options, parsed.Jobs, parsed.Quiet);
+            PrintSummary(result, parsed.Jobs);
             if (result.FirstMismatch is { } mismatch)
             {
                 Console.Out.Write(mismatch.ToReport());
@@ -56,9 +106,8 @@ public sealed class SweepVerb : ICliVerb
         return exitCode;
     }
 
-    private static AccessSweepResult RunSweep(AccessSweepOptions options, bool quiet)
+    private static AccessSweepResult RunSweep(AccessSweepOptions options, int jobs, bool quiet)
     {
-        var sweep = new AccessSweep(options);
         string label = $"{options.Levels}-level";
         bool wroteProgress = false;
         Action<AccessSweepProgress>? report = quiet ? null : progress =>
@@ -70,7 +119,7 @@ public sealed class SweepVerb : ICliVerb
             wroteProgress = true;
         };
 
-        AccessSweepResult result = sweep.Run(report);
+        AccessSweepResult result = AccessSweepJobs.Run(options, jobs, report);
         if (wroteProgress)
         {
             Console.Error.WriteLine();
@@ -79,7 +128,7 @@ public sealed class SweepVerb : ICliVerb
         return result;
     }
 
-    private static void PrintSummary(AccessSweepResult result)
+    private static void PrintSummary(AccessSweepResult result, int jobs)
     {
         AccessSweepOptions options = result.Options;
         var inv = CultureInfo.InvariantCulture;
@@ -89,6 +138,7 @@ public sealed class SweepVerb : ICliVerb
         Console.Out.WriteLine(string.Create(inv, $"  planned      {result.CasesPlanned,14:N0}"));
         Console.Out.WriteLine(string.Create(inv, $"  cases run    {result.CasesRun,14:N0}"));
         Console.Out.WriteLine(string.Create(inv, $"  mismatches   {result.Mismatches,14:N0}"));
+        Console.Out.WriteLine(string.Create(inv, $"  jobs         {jobs,14:N0}"));
         Console.Out.WriteLine(string.Create(inv, $"  time         {result.Elapsed.TotalSeconds,14:F3} s"));
         Console.Out.WriteLine(string.Create(inv, $"  cases/s      {result.CasesPerSecond,14:N0}"));
     }

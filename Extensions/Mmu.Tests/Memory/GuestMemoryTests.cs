@@ -126,6 +126,44 @@ namespace Workbench.Mmu.Tests.Memory
         }
 
         [Fact]
+        public void Memory_up_to_the_flat_limit_is_one_mapping_on_linux_and_bigger_memory_the_directory()
+        {
+            Assert.Equal(OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("WORKBENCH_FLAT_MEMORY") != "0", new GuestMemory(64UL << 20).IsFlat);
+            Assert.False(new GuestMemory(GuestMemory.FlatLimit + (1UL << 30)).IsFlat);
+        }
+
+        [Theory]
+        [InlineData(64UL << 20)]
+        [InlineData(GuestMemory.FlatLimit + (1UL << 30))]
+        public void The_flat_mapping_and_the_directory_behave_alike(ulong size)
+        {
+            GuestMemory memory = new GuestMemory(size);
+            ulong top = (64UL << 20) - 0x1000;
+            Assert.True(memory.TryWriteU64(0x3000, 0x1122_3344_5566_7788));
+            Assert.True(memory.TryWriteU32(0x5004, 0xAABB_CCDD));
+            Assert.True(memory.TryWrite(0x6FFC, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }));
+            Assert.True(memory.TryWriteU64(top, 9));
+            Assert.False(memory.TryWriteU64(size, 1));
+            Assert.False(memory.TryReadU64(size - 4, out _));
+
+            Assert.Equal(5L, memory.AllocatedPages);
+            Assert.Equal(new ulong[] { 0x3000, 0x5000, 0x6000, 0x7000, top }, memory.AllocatedPageAddresses());
+            Assert.True(memory.TryReadU64(0x5000, out ulong qword));
+            Assert.Equal(0xAABB_CCDD_0000_0000UL, qword);
+            Assert.True(memory.TryReadU32(0x6FFE, out uint straddling));
+            Assert.Equal(0x0605_0403U, straddling);
+
+            Assert.True(memory.TryClear(0x3000, 0x2004));
+            Assert.Equal(new ulong[] { 0x5000, 0x6000, 0x7000, top }, memory.AllocatedPageAddresses());
+            Assert.True(memory.TryReadU64(0x3000, out qword));
+            Assert.Equal(0UL, qword);
+            Assert.True(memory.TryReadU64(0x5000, out qword));
+            Assert.Equal(0xAABB_CCDD_0000_0000UL, qword);
+            Assert.True(memory.TryWriteU64(0x3010, 7));
+            Assert.Equal(5L, memory.AllocatedPages);
+        }
+
+        [Fact]
         public void Memory_beyond_4G_uses_the_upper_regions()
         {
             GuestMemory memory = new GuestMemory(64UL << 30);

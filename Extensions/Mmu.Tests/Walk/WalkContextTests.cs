@@ -45,5 +45,46 @@ namespace Workbench.Mmu.Tests.Walk
                 Assert.Equal(format.IsReserved(gpte, level), context.IsReserved(gpte, level));
             }
         }
+
+        public static IEnumerable<object[]> PermissionRoles()
+        {
+            foreach (ulong cr0 in new[] { Cr0.PE | Cr0.PG, Cr0.PE | Cr0.PG | Cr0.WP })
+            {
+                foreach (ulong cr4 in new[] { Cr4.PAE, Cr4.PAE | Cr4.SMEP | Cr4.SMAP, Cr4.PAE | Cr4.PKE, Cr4.PAE | Cr4.SMEP | Cr4.SMAP | Cr4.PKE })
+                {
+                    foreach (ulong efer in new[] { Efer.LME | Efer.LMA, Efer.LME | Efer.LMA | Efer.NXE })
+                    {
+                        yield return new object[] { cr0, cr4, efer };
+                    }
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(PermissionRoles))]
+        public void The_snapshot_of_the_permission_table_answers_like_PageFormat(ulong cr0, ulong cr4, ulong efer)
+        {
+            CpuRole role = CpuRole.Compute(new CpuRegisters(cr0, 0, cr4, efer, Rflags.Fixed1, 0));
+            PageFormat format = PageFormat.ForGuest(role, 46, true, false);
+            WalkContext context = new WalkContext(new GuestMemory(4096), format, 0, ReadOnlySpan<ulong>.Empty, 0, false, true);
+            Assert.Equal((cr4 & Cr4.PKE) != 0, format.PkruMask != 0);
+            ulong[] requests = [0, (ulong)PfErr.Write, (ulong)PfErr.User, (ulong)(PfErr.User | PfErr.Write), (ulong)PfErr.Fetch,
+                (ulong)(PfErr.User | PfErr.Fetch), (ulong)PfErr.ImplicitAccess, (ulong)(PfErr.ImplicitAccess | PfErr.Write)];
+            for (int acc = 0; acc < 8; acc++)
+            {
+                foreach (ulong pfec in requests)
+                {
+                    foreach (ulong rflags in new[] { Rflags.Fixed1, Rflags.Fixed1 | Rflags.AC })
+                    {
+                        for (uint pkey = 0; pkey < 16; pkey++)
+                        {
+                            // PKRU with AD and WD varying over the keys (and 0 for key 0 every fourth time).
+                            uint pkru = 0x5A5A_6C93u ^ (pkey * 0x1111_1111u);
+                            Assert.Equal(format.PermissionFault((Acc)acc, pkey, pfec, rflags, pkru), context.PermissionFault((Acc)acc, pkey, pfec, rflags, pkru));
+                        }
+                    }
+                }
+            }
+        }
     }
 }

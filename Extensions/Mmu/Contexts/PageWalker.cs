@@ -39,12 +39,17 @@ namespace Workbench.Mmu.Contexts
     /// Every structure variant builds its objects from these; which walker serves what is the variant's choice
     /// (<see cref="ContextLayout"/>), the walk itself is <see cref="GuestWalker{TFormat, TObserver}"/> for all.
     /// </summary>
-    public sealed class PageWalker
+    public sealed unsafe class PageWalker
     {
         private readonly Vm _vm;
         private WalkContext _context;
         private WalkContext _innerContext;
         private bool _configured;
+
+        // Chosen when the mode changes (KVM: the mmu's gva_to_gpa pointer, set at context init), so an access pays
+        // neither the mode switch nor a copy of the result through an extra frame.
+        private delegate*<PageWalker, ulong, ulong, ulong, uint, WalkTrace?, WalkResult> _walk = &WalkAs<NoPagingFormat>;
+        private int _linearAddressBits = 32;
 
         /// <summary>Creates an unconfigured walker (paging off, empty format) named as its structure variant names it.</summary>
         /// <param name="name">The variant's name for the object (<c>root_mmu</c>, <c>nested_mmu</c>, <c>gva_walk</c>, …).</param>
@@ -191,16 +196,46 @@ namespace Workbench.Mmu.Contexts
         /// <param name="trace">Collects every paging-structure access of both dimensions when given.</param>
         public WalkResult GvaToGpa(ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace = null)
         {
-            return Mode switch
+            return _walk(this, address, access, rflags, pkru, trace);
+        }
+
+        private static delegate*<PageWalker, ulong, ulong, ulong, uint, WalkTrace?, WalkResult> WalkFunctionOf(PagingMode mode) => mode switch
+        {
+            PagingMode.Long4 => &WalkAs<Long4Format>,
+            PagingMode.Long5 => &WalkAs<Long5Format>,
+            PagingMode.Pae => &WalkAs<PaeFormat>,
+            PagingMode.Legacy32 => &WalkAs<Legacy32Format>,
+            PagingMode.Ept4 => &WalkAs<Ept4Format>,
+            PagingMode.Ept5 => &WalkAs<Ept5Format>,
+            _ => &WalkAs<NoPagingFormat>,
+        };
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static WalkResult WalkAs<TFormat>(PageWalker walker, ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace)
+            where TFormat : struct, IPagingFormat
+            => walker.Walk<TFormat>(address, access, rflags, pkru, trace);
+
+        /// <summary>The linear-address width <see cref="Linearize"/> checks in <paramref name="mode"/> (32: truncation).</summary>
+        private static int LinearAddressBitsOf(PagingMode mode) => mode switch
+        {
+            PagingMode.Long4 => 48,
+            PagingMode.Long5 => 57,
+            PagingMode.Ept4 or PagingMode.Ept5 => 64,
+            _ => 32,
+        };
+
+        /// <summary><see cref="Linearize"/> without building the #GP result: false when it would be a #GP(0).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal bool TryLinearize(ref ulong address)
+        {
+            int bits = _linearAddressBits;
+            if (bits == 32)
             {
-                PagingMode.Long4 => Walk<Long4Format>(address, access, rflags, pkru, trace),
-                PagingMode.Long5 => Walk<Long5Format>(address, access, rflags, pkru, trace),
-                PagingMode.Pae => Walk<PaeFormat>(address, access, rflags, pkru, trace),
-                PagingMode.Legacy32 => Walk<Legacy32Format>(address, access, rflags, pkru, trace),
-                PagingMode.Ept4 => Walk<Ept4Format>(address, access, rflags, pkru, trace),
-                PagingMode.Ept5 => Walk<Ept5Format>(address, access, rflags, pkru, trace),
-                _ => Walk<NoPagingFormat>(address, access, rflags, pkru, trace),
-            };
+                address = (uint)address;
+                return true;
+            }
+
+            return bits == 64 || Vcpu.IsCanonical(address, bits);
         }
 
         /// <summary>
@@ -211,20 +246,7 @@ namespace Workbench.Mmu.Contexts
         public bool Linearize(ref ulong address, out WalkResult fault)
         {
             fault = default;
-            int bits = Mode switch
-            {
-                PagingMode.Long4 => 48,
-                PagingMode.Long5 => 57,
-                PagingMode.Ept4 or PagingMode.Ept5 => 64,
-                _ => 32,
-            };
-            if (bits == 32)
-            {
-                address = (uint)address;
-                return true;
-            }
-
-            if (bits < 64 && !Vcpu.IsCanonical(address, bits))
+            if (!TryLinearize(ref address))
             {
                 fault = WalkResult.GeneralProtection(address);
                 return false;
@@ -269,21 +291,32 @@ namespace Workbench.Mmu.Contexts
             return TranslateAsInner(gpa, access, gva, ref trace);
         }
 
+        /// <summary>
+        /// <see cref="TranslateAsInner{TObserver}"/> for a walker whose format is known at the call site (the 2-D walk
+        /// chooses it once per walk, not once per table address): no mode switch.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        internal WalkResult TranslateAsInner<TFormat, TObserver>(ulong gpa, ulong access, ulong gva, ref TObserver observer)
+            where TFormat : struct, IPagingFormat
+            where TObserver : IWalkObserver
+        {
+            WalkResult inner = GuestWalker<TFormat, TObserver>.Walk(in _innerContext, gpa, access | (ulong)PfErr.User, 0, 0, ref observer);
+            return inner.IsOk ? inner : NestedFaults.Deliver(Delivery, inner, access | (ulong)PfErr.User, gva);
+        }
+
         internal WalkResult TranslateAsInner<TObserver>(ulong gpa, ulong access, ulong gva, ref TObserver observer)
             where TObserver : IWalkObserver
         {
-            access |= (ulong)PfErr.User;
-            WalkResult inner = Mode switch
+            return Mode switch
             {
-                PagingMode.Ept4 => GuestWalker<Ept4Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Ept5 => GuestWalker<Ept5Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Long4 => GuestWalker<Long4Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Long5 => GuestWalker<Long5Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Pae => GuestWalker<PaeFormat, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                PagingMode.Legacy32 => GuestWalker<Legacy32Format, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
-                _ => GuestWalker<NoPagingFormat, TObserver>.Walk(in _innerContext, gpa, access, 0, 0, ref observer),
+                PagingMode.Ept4 => TranslateAsInner<Ept4Format, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Ept5 => TranslateAsInner<Ept5Format, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Long4 => TranslateAsInner<Long4Format, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Long5 => TranslateAsInner<Long5Format, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Pae => TranslateAsInner<PaeFormat, TObserver>(gpa, access, gva, ref observer),
+                PagingMode.Legacy32 => TranslateAsInner<Legacy32Format, TObserver>(gpa, access, gva, ref observer),
+                _ => TranslateAsInner<NoPagingFormat, TObserver>(gpa, access, gva, ref observer),
             };
-            return inner.IsOk ? inner : NestedFaults.Deliver(Delivery, inner, access, gva);
         }
 
         private bool Apply(CpuRole role, PageFormat format, PagingMode mode)
@@ -291,9 +324,25 @@ namespace Workbench.Mmu.Contexts
             CpuRole = role;
             Format = format;
             Mode = mode;
+            _walk = WalkFunctionOf(mode);
+            _linearAddressBits = LinearAddressBitsOf(mode);
             _configured = true;
             Reconfigurations++;
             return true;
+        }
+
+        private WalkResult WalkNested<TFormat, TOuterFormat>(PageWalker outer, ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace)
+            where TFormat : struct, IPagingFormat
+            where TOuterFormat : struct, IPagingFormat
+        {
+            var translator = new NestedTdpTranslator<TOuterFormat>(outer, address);
+            if (trace is null)
+            {
+                NoTrace none = default;
+                return GuestWalker<TFormat, NoTrace>.Walk(in _context, address, access, rflags, pkru, ref none, ref translator);
+            }
+
+            return GuestWalker<TFormat, WalkTrace>.Walk(in _context, address, access, rflags, pkru, ref trace, ref translator);
         }
 
         private WalkResult Walk<TFormat>(ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace)
@@ -301,14 +350,18 @@ namespace Workbench.Mmu.Contexts
         {
             if (TranslateThrough is { } outer)
             {
-                var translator = new NestedTdpTranslator(outer, address);
-                if (trace is null)
+                // The outer format is fixed for the whole walk: pick its walker once (KVM calls
+                // mmu->translate_gpa → the outer mmu's gva_to_gpa, one indirect call per table address).
+                return outer.Mode switch
                 {
-                    NoTrace none = default;
-                    return GuestWalker<TFormat, NoTrace>.Walk(in _context, address, access, rflags, pkru, ref none, ref translator);
-                }
-
-                return GuestWalker<TFormat, WalkTrace>.Walk(in _context, address, access, rflags, pkru, ref trace, ref translator);
+                    PagingMode.Ept4 => WalkNested<TFormat, Ept4Format>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Ept5 => WalkNested<TFormat, Ept5Format>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Long4 => WalkNested<TFormat, Long4Format>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Long5 => WalkNested<TFormat, Long5Format>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Pae => WalkNested<TFormat, PaeFormat>(outer, address, access, rflags, pkru, trace),
+                    PagingMode.Legacy32 => WalkNested<TFormat, Legacy32Format>(outer, address, access, rflags, pkru, trace),
+                    _ => WalkNested<TFormat, NoPagingFormat>(outer, address, access, rflags, pkru, trace),
+                };
             }
 
             if (trace is null)

@@ -9,9 +9,15 @@ namespace Workbench.Mmu.Memory
     /// </summary>
     /// <remarks>
     /// <para>
-    /// Pages are allocated on first write; reading a page that was never written gives zeros. Storage is a
-    /// two-level directory indexed by GPA bits, so a lookup is two array indexings and no hashing (the walker's
-    /// hot path reads one u64 per level):
+    /// Pages are allocated on first write; reading a page that was never written gives zeros. Up to
+    /// <see cref="FlatLimit"/> (on Linux) the storage is what a KVM memslot is, one host mapping of the whole range:
+    /// an anonymous <c>mmap</c> with <c>MAP_NORESERVE</c>, which the kernel commits page by page on first write
+    /// (untouched pages cost nothing; a read of one maps the shared zero page), so a lookup is one add. A bitmap
+    /// records which pages were written (<see cref="AllocatedPages"/>, <see cref="AllocatedPageAddresses"/>).
+    /// </para>
+    /// <para>
+    /// Bigger memories (or <c>WORKBENCH_FLAT_MEMORY=0</c>, to compare) use a two-level directory indexed by GPA
+    /// bits, so a lookup is two array indexings and no hashing (the walker's hot path reads one u64 per level):
     /// <code>
     ///  45            24 23              12 11         3 2   0
     /// +----------------+------------------+------------+-----+
@@ -30,8 +36,11 @@ namespace Workbench.Mmu.Memory
     /// </para>
     /// <para>Values are stored little-endian, as on x86. Not thread-safe: one vCPU (one thread) owns a VM's memory.</para>
     /// </remarks>
-    public sealed class GuestMemory
+    public sealed unsafe class GuestMemory
     {
+        /// <summary>Largest memory backed by one flat mapping (its written-page bitmap is Size / 32 KiB bytes).</summary>
+        public const ulong FlatLimit = 64UL << 30;
+
         /// <summary>Bytes in one guest page.</summary>
         public const int PageSize = 4096;
 
@@ -48,6 +57,8 @@ namespace Workbench.Mmu.Memory
 
         private readonly ulong[]?[]?[] _directory;
         private readonly ulong _size;
+        private readonly byte* _flat;
+        private readonly ulong[]? _writtenPages;
         private long _allocatedPages;
 
         /// <summary>Creates an empty (all-zero) memory of <paramref name="size"/> bytes.</summary>
@@ -62,8 +73,32 @@ namespace Workbench.Mmu.Memory
             }
 
             _size = size;
-            _directory = new ulong[]?[]?[(int)((size + (1UL << RegionShift) - 1) >> RegionShift)];
+            if (size <= FlatLimit && FlatMapping.Enabled && FlatMapping.TryMap(size, out byte* flat))
+            {
+                _flat = flat;
+                _writtenPages = new ulong[(size / PageSize + 63) / 64];
+                _directory = [];
+            }
+            else
+            {
+                _directory = new ulong[]?[]?[(int)((size + (1UL << RegionShift) - 1) >> RegionShift)];
+            }
         }
+
+        /// <summary>Releases the flat mapping (nothing else here holds native memory).</summary>
+        ~GuestMemory()
+        {
+            if (_flat != null)
+            {
+                FlatMapping.Unmap(_flat, _size);
+            }
+        }
+
+        /// <summary>Whether the memory is one flat mapping (see the remarks) rather than the page directory.</summary>
+        public bool IsFlat => _flat != null;
+
+        /// <summary>The host address of GPA 0 when <see cref="IsFlat"/> (null otherwise): the walker reads entries there.</summary>
+        internal byte* FlatBase => _flat;
 
         /// <summary>Size in bytes; valid GPAs are [0, Size).</summary>
         public ulong Size => _size;
@@ -83,8 +118,7 @@ namespace Workbench.Mmu.Memory
         {
             if ((gpa & 7) == 0 && gpa < _size)
             {
-                ulong[]? page = FindPage(gpa);
-                value = page is null ? 0 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (nint)((gpa >> 3) & IndexMask));
+                value = ReadAlignedU64(gpa);
                 return true;
             }
 
@@ -99,6 +133,11 @@ namespace Workbench.Mmu.Memory
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal ulong ReadAlignedU64(ulong gpa)
         {
+            if (_flat != null)
+            {
+                return *(ulong*)(_flat + gpa);
+            }
+
             ulong[]? page = FindPage(gpa);
             return page is null ? 0 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(page), (nint)((gpa >> 3) & IndexMask));
         }
@@ -115,6 +154,13 @@ namespace Workbench.Mmu.Memory
         {
             if ((gpa & 7) == 0 && gpa < _size)
             {
+                if (_flat != null)
+                {
+                    MarkWritten(gpa);
+                    *(ulong*)(_flat + gpa) = value;
+                    return true;
+                }
+
                 GetOrAddPage(gpa)[(gpa >> 3) & IndexMask] = value;
                 return true;
             }
@@ -130,9 +176,7 @@ namespace Workbench.Mmu.Memory
         {
             if ((gpa & 3) == 0 && gpa < _size)
             {
-                ulong[]? page = FindPage(gpa);
-                ulong qword = page is null ? 0 : page[(gpa >> 3) & IndexMask];
-                value = (uint)(qword >> (int)((gpa & 4) << 3));
+                value = ReadAlignedU32(gpa);
                 return true;
             }
 
@@ -152,6 +196,13 @@ namespace Workbench.Mmu.Memory
         {
             if ((gpa & 3) == 0 && gpa < _size)
             {
+                if (_flat != null)
+                {
+                    MarkWritten(gpa);
+                    *(uint*)(_flat + gpa) = value;
+                    return true;
+                }
+
                 ref ulong qword = ref GetOrAddPage(gpa)[(gpa >> 3) & IndexMask];
                 int shift = (int)((gpa & 4) << 3);
                 qword = (qword & ~(0xFFFF_FFFFUL << shift)) | ((ulong)value << shift);
@@ -169,6 +220,12 @@ namespace Workbench.Mmu.Memory
             if (!Contains(gpa, (ulong)destination.Length))
             {
                 return false;
+            }
+
+            if (_flat != null)
+            {
+                new ReadOnlySpan<byte>(_flat + gpa, destination.Length).CopyTo(destination);
+                return true;
             }
 
             while (!destination.IsEmpty)
@@ -200,6 +257,17 @@ namespace Workbench.Mmu.Memory
                 return false;
             }
 
+            if (_flat != null)
+            {
+                for (ulong page = gpa & ~(ulong)(PageSize - 1); page < gpa + (ulong)source.Length; page += PageSize)
+                {
+                    MarkWritten(page);
+                }
+
+                source.CopyTo(new Span<byte>(_flat + gpa, source.Length));
+                return true;
+            }
+
             while (!source.IsEmpty)
             {
                 int offset = (int)(gpa & (PageSize - 1));
@@ -226,6 +294,26 @@ namespace Workbench.Mmu.Memory
                 ulong pageBase = gpa & ~(ulong)(PageSize - 1);
                 int offset = (int)(gpa - pageBase);
                 int count = (int)Math.Min((ulong)(PageSize - offset), end - gpa);
+                if (_flat != null)
+                {
+                    if (IsWritten(pageBase))
+                    {
+                        if (count == PageSize)
+                        {
+                            FlatMapping.Release(_flat + pageBase, PageSize);
+                            _writtenPages![pageBase / PageSize / 64] &= ~(1UL << (int)(pageBase / PageSize % 64));
+                            _allocatedPages--;
+                        }
+                        else
+                        {
+                            new Span<byte>(_flat + gpa, count).Clear();
+                        }
+                    }
+
+                    gpa += (ulong)count;
+                    continue;
+                }
+
                 ulong[]? page = FindPage(gpa);
                 if (page is not null)
                 {
@@ -249,6 +337,19 @@ namespace Workbench.Mmu.Memory
         /// <summary>GPAs of the pages that were written (allocated), ascending.</summary>
         public IEnumerable<ulong> AllocatedPageAddresses()
         {
+            if (_writtenPages is { } written)
+            {
+                for (int word = 0; word < written.Length; word++)
+                {
+                    for (ulong bits = written[word]; bits != 0; bits &= bits - 1)
+                    {
+                        yield return ((ulong)word * 64 + (ulong)System.Numerics.BitOperations.TrailingZeroCount(bits)) * PageSize;
+                    }
+                }
+
+                yield break;
+            }
+
             for (int r = 0; r < _directory.Length; r++)
             {
                 ulong[]?[]? region = _directory[r];
@@ -278,6 +379,20 @@ namespace Workbench.Mmu.Memory
                 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(region), (nint)((gpa >> PageShift) & (PagesPerRegion - 1)));
         }
 
+        private bool IsWritten(ulong gpa) => (_writtenPages![gpa / PageSize / 64] & (1UL << (int)(gpa / PageSize % 64))) != 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void MarkWritten(ulong gpa)
+        {
+            ref ulong word = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_writtenPages!), (nint)(gpa / PageSize / 64));
+            ulong bit = 1UL << (int)(gpa / PageSize % 64);
+            if ((word & bit) == 0)
+            {
+                word |= bit;
+                _allocatedPages++;
+            }
+        }
+
         private ulong[] GetOrAddPage(ulong gpa)
         {
             ref ulong[]?[]? region = ref _directory[gpa >> RegionShift];
@@ -304,5 +419,49 @@ namespace Workbench.Mmu.Memory
             value = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
             return true;
         }
+    }
+
+    /// <summary>The anonymous mapping behind a flat <see cref="GuestMemory"/> (Linux <c>mmap</c>, <c>madvise</c>).</summary>
+    internal static unsafe class FlatMapping
+    {
+        // Linux uapi mman.h (x86-64 and arm64 share these values).
+        private const int ProtRead = 0x1;
+        private const int ProtWrite = 0x2;
+        private const int MapPrivate = 0x02;
+        private const int MapAnonymous = 0x20;
+        private const int MapNoReserve = 0x4000;
+        private const int MadvDontNeed = 4;
+
+        /// <summary>Linux, and not switched off with <c>WORKBENCH_FLAT_MEMORY=0</c> (the directory, for comparisons).</summary>
+        public static bool Enabled { get; } = OperatingSystem.IsLinux()
+            && (RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64)
+            && Environment.GetEnvironmentVariable("WORKBENCH_FLAT_MEMORY") != "0";
+
+        public static bool TryMap(ulong size, out byte* address)
+        {
+            nint mapped = Mmap(0, (nuint)size, ProtRead | ProtWrite, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
+            address = mapped == -1 ? null : (byte*)mapped;
+            return mapped != -1;
+        }
+
+        public static void Unmap(byte* address, ulong size) => Munmap((nint)address, (nuint)size);
+
+        /// <summary>Gives whole pages back to the kernel; they read as zeros afterwards (private anonymous memory).</summary>
+        public static void Release(byte* address, ulong size)
+        {
+            if (Madvise((nint)address, (nuint)size, MadvDontNeed) != 0)
+            {
+                new Span<byte>(address, checked((int)size)).Clear();
+            }
+        }
+
+        [DllImport("libc", EntryPoint = "mmap")]
+        private static extern nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+        [DllImport("libc", EntryPoint = "munmap")]
+        private static extern int Munmap(nint address, nuint length);
+
+        [DllImport("libc", EntryPoint = "madvise")]
+        private static extern int Madvise(nint address, nuint length, int advice);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Workbench.Mmu.Contexts;
+using Workbench.Mmu.Paging;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Nested
@@ -8,8 +9,12 @@ namespace Workbench.Mmu.Nested
     /// The second dimension of a nested walk (KVM <c>kvm_translate_gpa</c> for <c>nested_mmu</c>): each L2 table GPA
     /// and the final L2 GPA go through L1's EPT or NPT walker; its reads enter the same trace as dimension 2, and a
     /// failure ends the whole walk with that walker's VM exit ("return 0 immediately, keeping the fault").
+    /// The outer walker's format is a type argument, chosen once per walk: the outer walk is called directly, and on
+    /// success only the GPA is passed on (the fault is not copied).
     /// </summary>
-    internal readonly struct NestedTdpTranslator : IGpaTranslator
+    /// <typeparam name="TOuterFormat">The format of L1's EPT/NPT walker (its <see cref="PageWalker.Mode"/>).</typeparam>
+    internal readonly struct NestedTdpTranslator<TOuterFormat> : IGpaTranslator
+        where TOuterFormat : struct, IPagingFormat
     {
         private readonly PageWalker _tdp;
         private readonly ulong _gva;
@@ -27,10 +32,17 @@ namespace Workbench.Mmu.Nested
         public bool TryTranslate<TObserver>(ulong gpa, ulong access, ref TObserver observer, out ulong realGpa, out WalkResult fault)
             where TObserver : IWalkObserver
         {
-            WalkResult result = _tdp.TranslateAsInner(gpa, access, _gva, ref observer);
+            WalkResult result = _tdp.TranslateAsInner<TOuterFormat, TObserver>(gpa, access, _gva, ref observer);
             realGpa = result.Gpa;
+            if (result.IsOk)
+            {
+                // The walker reads fault only on failure.
+                Unsafe.SkipInit(out fault);
+                return true;
+            }
+
             fault = result;
-            return result.IsOk;
+            return false;
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Workbench.Mmu.Sweeps;
 
 /// <summary>
@@ -63,15 +65,7 @@ public sealed class AccessCaseSpace
     /// <returns><see langword="false"/> when the space is exhausted.</returns>
     public bool TryBump(ref AccessCase flags)
     {
-        uint invalid = (uint)InvalidMask;
-        uint word = (uint)flags;
-        do
-        {
-            // Setting the invalid bits first makes the carry skip over them.
-            word = ((word | invalid) + 1) & ~invalid;
-        }
-        while (word < End && !((AccessCase)word).Legal());
-
+        uint word = NextLegal((uint)flags, End);
         flags = (AccessCase)word;
         return word < End;
     }
@@ -102,6 +96,68 @@ public sealed class AccessCaseSpace
         while (TryBump(ref flags));
 
         return count;
+    }
+
+    /// <summary>
+    /// The first flag word of slice <paramref name="slice"/> when the enumeration is cut into
+    /// <paramref name="sliceCount"/> (a power of two) contiguous runs; slice <paramref name="sliceCount"/> starts at
+    /// <see cref="End"/>. <see cref="TryBump"/> counts through the bits outside <see cref="InvalidMask"/> like a
+    /// binary counter, so equal ranges of that counter are runs of the enumeration, in its order.
+    /// </summary>
+    internal uint SliceStart(int slice, int sliceCount)
+    {
+        if (slice >= sliceCount)
+        {
+            return End;
+        }
+
+        uint varying = (End - 1) & ~(uint)InvalidMask;
+        int shift = BitOperations.PopCount(varying) - BitOperations.Log2((uint)sliceCount);
+        uint counter = (uint)slice << shift;
+
+        // Deposit the counter's bits, lowest first, into the varying bits (a software PDEP).
+        uint word = 0;
+        for (uint bits = varying; bits != 0 && counter != 0; bits &= bits - 1, counter >>= 1)
+        {
+            if ((counter & 1) != 0)
+            {
+                word |= bits & (0 - bits);
+            }
+        }
+
+        return word;
+    }
+
+    /// <summary>
+    /// The first case of the enumeration in [<paramref name="start"/>, <paramref name="end"/>), for example a slice
+    /// between two <see cref="SliceStart"/>s (<paramref name="start"/> has no <see cref="InvalidMask"/> bit).
+    /// </summary>
+    /// <returns><see langword="false"/> when the range holds no case (a slice may hold only illegal words).</returns>
+    internal bool TryFirstIn(uint start, uint end, out AccessCase flags)
+    {
+        uint word = ((AccessCase)start).Legal() ? start : NextLegal(start, end);
+        flags = (AccessCase)word;
+        return word < end;
+    }
+
+    /// <summary>
+    /// The first legal word after <paramref name="word"/> in counting order, or a word at or above
+    /// <paramref name="end"/>. One step is <c>ac_test_bump_one</c>: <c>((word | invalid_mask) + 1) &amp; ~invalid_mask</c>
+    /// (setting the invalid bits first makes the carry skip over them).
+    /// </summary>
+    private uint NextLegal(uint word, uint end)
+    {
+        uint invalid = (uint)InvalidMask;
+        do
+        {
+            // ac_test_legal rejects every word with CR4.SMEP, whatever its lower bits: carry past them all at once
+            // instead of stepping through them (half of the counter's range; the order is unchanged).
+            uint lowerBits = (word & (uint)AccessCase.CpuCr4Smep) != 0 ? (uint)AccessCase.CpuCr4Smep - 1 : 0;
+            word = ((word | invalid | lowerBits) + 1) & ~invalid;
+        }
+        while (word < end && !((AccessCase)word).Legal());
+
+        return word;
     }
 
     /// <summary>Whether <paramref name="flags"/> belongs to this space (legal, and no masked-out flag set).</summary>

@@ -41,6 +41,7 @@ public static class AccessChecker
     /// <param name="observed">What the model did.</param>
     /// <param name="expectedGpa">The GPA a completed access must reach.</param>
     /// <param name="expectedFaultAddress">The CR2 a fault must report.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static string? Compare(
         AccessCase flags,
         in AccessExpectation expected,

@@ -38,6 +38,7 @@ public static class AccessOracle
     /// access (<paramref name="pteBefore"/> is ignored for a 2 MiB PDE). The flags must come from an
     /// <see cref="AccessCaseSpace"/>: pte/pde bits 51 and 36 are then set only where they are reserved.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static AccessExpectation Expect(AccessCase flags, ulong pteBefore, ulong pdeBefore)
     {
         ulong pte = pteBefore;

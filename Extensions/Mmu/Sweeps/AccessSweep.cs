@@ -5,6 +5,9 @@ using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Sweeps;
 
+/// <summary>The expectation of a case from its flags and the PTE/PDE as laid (the shape of <see cref="AccessOracle.Expect"/>).</summary>
+internal delegate AccessExpectation AccessOracleFunction(AccessCase flags, ulong pteBefore, ulong pdeBefore);
+
 /// <summary>
 /// Runs access.c's main loop against the real model: for every legal case, lay the PTE/PDE/PDPTE into guest
 /// memory, load the registers, perform the access (twice with "twice") through <c>Vcpu.Access</c>, read the
@@ -24,14 +27,22 @@ public sealed class AccessSweep
     private readonly Vcpu _vcpu;
     private readonly GuestMemory _memory;
     private readonly ulong[] _entryAddress;
+    private readonly AccessOracleFunction? _oracle;
     private AccessCase _loadedRegisterFlags;
     private bool _registersLoaded;
     private long _legalCases = -1;
 
     /// <summary>Creates a sweep (and its VM) for <paramref name="options"/>.</summary>
     public AccessSweep(AccessSweepOptions options)
+        : this(options, oracle: null)
+    {
+    }
+
+    /// <summary>A sweep checked by another oracle (tests inject broken ones to see mismatches reported).</summary>
+    internal AccessSweep(AccessSweepOptions options, AccessOracleFunction? oracle)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _oracle = oracle;
         Options = options;
         Space = new AccessCaseSpace(options.MaxPhyAddr, options.Pku);
         Layout = new AccessLayout(options.Levels);
@@ -132,10 +143,13 @@ public sealed class AccessSweep
 
     /// <summary>Runs one case and compares it with the oracle.</summary>
     /// <returns><see langword="true"/> when the model agrees.</returns>
+    // Fully optimized from the first case (no ReadyToRun or tier-0 code while tiering catches up): with --jobs every
+    // job would run the slow code for the same wall time. See docs/benchmarks.md.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool RunAndCheck(AccessCase flags, out AccessExpectation expected, out AccessObservation observed, out string? reason)
     {
         observed = Execute(flags, trace: null, out ulong pteBefore, out ulong pdeBefore, out string? setupError);
-        expected = AccessOracle.Expect(flags, pteBefore, pdeBefore);
+        expected = _oracle is null ? AccessOracle.Expect(flags, pteBefore, pdeBefore) : _oracle(flags, pteBefore, pdeBefore);
         reason = setupError ?? AccessChecker.Compare(flags, expected, observed, AccessLayout.DataPhys, AccessLayout.TestAddress);
         if (reason is null && _vm.BuildsPageTables && _vm.Mmu.RetryFailures.Count > 0)
         {
@@ -155,6 +169,7 @@ public sealed class AccessSweep
     /// <param name="pteBefore">The PTE as laid (0 with a 2 MiB PDE).</param>
     /// <param name="pdeBefore">The PDE as laid.</param>
     /// <param name="setupError">Why the case could not be set up (the model refused the registers or memory).</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public AccessObservation Execute(AccessCase flags, WalkTrace? trace, out ulong pteBefore, out ulong pdeBefore, out string? setupError)
     {
         setupError = null;

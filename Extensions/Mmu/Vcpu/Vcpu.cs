@@ -110,28 +110,40 @@ namespace Workbench.Mmu
         /// <param name="cpl">Current privilege level 0..3 (3 = user).</param>
         /// <param name="implicitAccess">Implicit supervisor access (descriptor tables etc.; CPL ignored, SMAP not overridable).</param>
         /// <param name="trace">Collects every page-table read and A/D write when given.</param>
+        [System.Runtime.CompilerServices.SkipLocalsInit] // the result is written by the walk; zeroing it first cost ~1 ns
         public WalkResult Access(ulong gva, AccessKind kind, int cpl, bool implicitAccess, WalkTrace? trace = null)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(cpl);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(cpl, 3);
-            PageWalker walker = _layout.ActiveWalker;
-            if (!walker.Linearize(ref gva, out WalkResult gp))
+            if ((uint)cpl > 3)
             {
-                return gp;
+                ArgumentOutOfRangeException.ThrowIfNegative(cpl);
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(cpl, 3);
+            }
+
+            PageWalker walker = _layout.ActiveWalker;
+            if (!walker.TryLinearize(ref gva))
+            {
+                return WalkResult.GeneralProtection(gva);
             }
 
             ulong pfec = kind.AccessPfec(cpl, implicitAccess);
-            if (!_vm.BuildsPageTables)
+            if (_vm.BuildsPageTables)
             {
-                WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
-                if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
-                {
-                    ExitToL1();
-                }
-
-                return walkOnly;
+                return AccessBuildingPageTables(walker, gva, pfec, trace);
             }
 
+            WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
+            if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
+            {
+                ExitToL1();
+            }
+
+            return walkOnly;
+        }
+
+        /// <summary><see cref="Access"/> when KVM builds SPTEs for what the walk found (kept apart: the walk-only path stays small).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private WalkResult AccessBuildingPageTables(PageWalker walker, ulong gva, ulong pfec, WalkTrace? trace)
+        {
             // The shadow/TDP MMU needs every entry the walk read (where the hardware walk goes through SPTEs).
             WalkTrace recorded = trace ?? (_scratchTrace ??= new WalkTrace());
             int firstEntry = recorded.Count;
@@ -179,9 +191,16 @@ namespace Workbench.Mmu
 
             // kvm_mmu_invlpg → kvm_mmu_invalidate_addr(walk_mmu, gva, all roots): resync unsync entries on the path
             // (nothing for a TDP MMU or nested_mmu, which have no sync_spte).
-            if (_layout.Mmus.FirstOrDefault(m => ReferenceEquals(m.Walker, _layout.ActiveWalker)) is { } walkMmu)
+            // A loop, not LINQ: the access sweep invalidates once per case.
+            PageWalker active = _layout.ActiveWalker;
+            IReadOnlyList<MmuContext> mmus = _layout.Mmus;
+            for (int i = 0; i < mmus.Count; i++)
             {
-                _vm.Mmu.InvalidateAddress(this, walkMmu, gva);
+                if (ReferenceEquals(mmus[i].Walker, active))
+                {
+                    _vm.Mmu.InvalidateAddress(this, mmus[i], gva);
+                    break;
+                }
             }
 
             AddressInvalidated?.Invoke(gva);

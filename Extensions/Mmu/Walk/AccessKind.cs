@@ -29,20 +29,19 @@ namespace Workbench.Mmu.Walk
         /// <param name="implicitAccess">Implicit supervisor access (ignores CPL).</param>
         public static ulong AccessPfec(this AccessKind kind, int cpl, bool implicitAccess)
         {
-            ulong pfec = kind switch
-            {
-                AccessKind.Write => (ulong)PfErr.Write,
-                AccessKind.Fetch => (ulong)PfErr.Fetch,
-                _ => 0,
-            };
+            // Branch-free on the access kind and the CPL, which change from one access to the next: one byte per
+            // kind (Read 0, Write W, Fetch F) looked up by shifting; other values give 0 as the switch this replaces.
+            const ulong PfecOfKind = ((ulong)PfErr.Write << 8) | ((ulong)PfErr.Fetch << 16);
+            ulong pfec = (uint)kind <= (uint)AccessKind.Fetch ? (PfecOfKind >> ((int)kind * 8)) & 0xFF : 0;
 
             if (implicitAccess)
             {
                 pfec |= (ulong)PfErr.ImplicitAccess;
             }
-            else if (cpl == 3)
+            else
             {
-                pfec |= (ulong)PfErr.User;
+                // A conditional select (cmov), not a branch.
+                pfec |= cpl == 3 ? (ulong)PfErr.User : 0;
             }
 
             return pfec;

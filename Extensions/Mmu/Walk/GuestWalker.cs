@@ -29,6 +29,7 @@ namespace Workbench.Mmu.Walk
     /// writable), <c>protect_clean_gpte</c> (it only narrows the access KVM gives a shadow PTE for reads; the
     /// shadow MMU applies it to <see cref="WalkResult.PteAccess"/>).
     /// </remarks>
+    [SkipLocalsInit] // the per-level scratch is written before it is read; zeroing it cost ~1 ns per walk
     public static class GuestWalker<TFormat, TObserver>
         where TFormat : struct, IPagingFormat
         where TObserver : IWalkObserver
@@ -48,6 +49,7 @@ namespace Workbench.Mmu.Walk
         }
 
         /// <summary>Walks <paramref name="addr"/> for <paramref name="access"/>, passing table and final GPAs through <paramref name="translator"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see docs/benchmarks.md, "What users get"
         public static WalkResult Walk<TTranslator>(in WalkContext context, ulong addr, ulong access, ulong rflags, uint pkru,
             ref TObserver observer, ref TTranslator translator)
             where TTranslator : struct, IGpaTranslator
@@ -69,8 +71,8 @@ namespace Workbench.Mmu.Walk
             ulong pte = context.Root;
             int level = TFormat.RootLevel;
             int dimension = context.Dimension;
-            LevelArray ptes = default;
-            LevelArray pteGpas = default;
+            Unsafe.SkipInit(out LevelArray ptes);
+            Unsafe.SkipInit(out LevelArray pteGpas);
 
             // Raw AND of every entry walked (NX inverted). EPT faults report its R/W/X in the exit qualification.
             ulong pteAccess = ~0UL;
@@ -125,7 +127,7 @@ namespace Workbench.Mmu.Walk
                     goto Error;
                 }
 
-                pte = TFormat.ReadEntry(context.Memory, pteGpa);
+                pte = ReadEntry(in context, pteGpa);
                 observer.OnAccess(TraceKind.Read, level, pteGpa, pte, dimension);
 
                 // "Inverting the NX it lets us AND it like other permission bits."
@@ -146,8 +148,9 @@ namespace Workbench.Mmu.Walk
                     goto Error;
                 }
 
-                ptes[level - 1] = pte;
-                pteGpas[level - 1] = pteGpa;
+                // level is 1..5 here (the format's levels): no bounds check on the walk's hot path.
+                ptes.At(level) = pte;
+                pteGpas.At(level) = pteGpa;
                 if (TFormat.IsLastGpte(level, pte, context.Cr4Pse))
                 {
                     break;
@@ -174,7 +177,7 @@ namespace Workbench.Mmu.Walk
                 checkedAccess &= ~(ulong)(PfErr.Fetch | PfErr.User);
             }
 
-            errcode = context.Format.PermissionFault(acc, pkey, checkedAccess, rflags, pkru);
+            errcode = context.PermissionFault(acc, pkey, checkedAccess, rflags, pkru);
             if (errcode != 0)
             {
                 return Fail(errcode, access, in context, addr, level, acc, pteAccess);
@@ -194,16 +197,13 @@ namespace Workbench.Mmu.Walk
             // EPTP bit 6 clear) update_accessed_dirty_bits returns at once, so nothing is written.
             if (haveAd)
             {
-                ulong accessedDirty = pteAccess & (1UL << TFormat.AccessedShift);
-                bool write = (access & (ulong)PfErr.Write) != 0;
-                if (write)
-                {
-                    accessedDirty &= pte >> (TFormat.DirtyShift - TFormat.AccessedShift);
-                }
-
+                // Without a branch on the access kind (it changes from one access to the next): all ones for a write.
+                ulong writeMask = 0UL - ((access / (ulong)PfErr.Write) & 1);
+                ulong accessedDirty = pteAccess & (1UL << TFormat.AccessedShift)
+                    & ((pte >> (TFormat.DirtyShift - TFormat.AccessedShift)) | ~writeMask);
                 if (accessedDirty == 0)
                 {
-                    UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, write, ref observer);
+                    UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, writeMask != 0, ref observer);
                 }
             }
 
@@ -211,6 +211,19 @@ namespace Workbench.Mmu.Walk
 
         Error:
             return Fail(errcode, access, in context, addr, level, Acc.None, pteAccess);
+        }
+
+        /// <summary>The entry at <paramref name="pteGpa"/> (inside memory): one load from the flat mapping when there is one.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe ulong ReadEntry(in WalkContext context, ulong pteGpa)
+        {
+            byte* flat = context.FlatMemory;
+            if (flat != null)
+            {
+                return TFormat.EntrySize == 8 ? *(ulong*)(flat + pteGpa) : *(uint*)(flat + pteGpa);
+            }
+
+            return TFormat.ReadEntry(context.Memory, pteGpa);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
@@ -298,7 +311,7 @@ namespace Workbench.Mmu.Walk
             ulong dirtyMask = 1UL << TFormat.DirtyShift;
             for (int level = maxLevel; level >= leafLevel; level--)
             {
-                ulong orig = ptes[level - 1];
+                ulong orig = ptes.At(level);
                 ulong pte = orig | accessedMask;
                 if (level == leafLevel && write)
                 {
@@ -310,9 +323,9 @@ namespace Workbench.Mmu.Walk
                     continue;
                 }
 
-                TFormat.TryWriteEntry(context.Memory, pteGpas[level - 1], pte);
-                observer.OnAccess(TraceKind.Write, level, pteGpas[level - 1], pte, context.Dimension);
-                ptes[level - 1] = pte;
+                TFormat.TryWriteEntry(context.Memory, pteGpas.At(level), pte);
+                observer.OnAccess(TraceKind.Write, level, pteGpas.At(level), pte, context.Dimension);
+                ptes.At(level) = pte;
             }
         }
     }
@@ -322,5 +335,10 @@ namespace Workbench.Mmu.Walk
     internal struct LevelArray
     {
         private ulong _element0;
+
+        /// <summary>The slot of <paramref name="level"/> (1..5), unchecked.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [System.Diagnostics.CodeAnalysis.UnscopedRef]
+        public ref ulong At(int level) => ref Unsafe.Add(ref _element0, level - 1);
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Workbench.Mmu.Arch;
 using Workbench.Mmu.Memory;
 using Workbench.Mmu.Permissions;
 
@@ -11,7 +12,7 @@ namespace Workbench.Mmu.Walk
     /// PKRU, which <c>permission_fault</c> reads from the vCPU) is passed to each walk instead, so writing them
     /// rebuilds nothing. The owning <see cref="Contexts.PageWalker"/> rebuilds it when its role or root changes.
     /// </summary>
-    public readonly struct WalkContext
+    public readonly unsafe struct WalkContext
     {
         /// <summary>Creates a context.</summary>
         /// <param name="memory">Guest physical memory holding the tables.</param>
@@ -39,12 +40,14 @@ namespace Workbench.Mmu.Walk
             Dimension = dimension;
             Memory = memory;
             MemorySize = memory.Size;
+            FlatMemory = memory.FlatBase;
             Format = format;
             Root = root;
-            Pdptr0 = pdptrs.Length > 0 ? pdptrs[0] : 0;
-            Pdptr1 = pdptrs.Length > 1 ? pdptrs[1] : 0;
-            Pdptr2 = pdptrs.Length > 2 ? pdptrs[2] : 0;
-            Pdptr3 = pdptrs.Length > 3 ? pdptrs[3] : 0;
+            for (int i = 0; i < 4; i++)
+            {
+                _pdptrs[i] = pdptrs.Length > i ? pdptrs[i] : 0;
+            }
+
             PdptBase = pdptBase;
             Cr4Pse = cr4Pse;
             HasPferrFetch = hasPferrFetch;
@@ -60,13 +63,23 @@ namespace Workbench.Mmu.Walk
             }
 
             _badMtXwr = format.BadMtXwr;
+
+            // The same for the permission table and the PKRU mask (PageFormat.PermissionFault is the reference).
+            format.Permissions.CopyTo(_permissions);
+            _pkruMask = format.PkruMask;
         }
 
         private readonly ReservedMaskTable _reservedMasks;
         private readonly ulong _badMtXwr;
+        private readonly PermissionTable _permissions;
+        private readonly uint _pkruMask;
+        private readonly PdptrTable _pdptrs;
 
         /// <summary>Guest physical memory.</summary>
         public GuestMemory Memory { get; }
+
+        /// <summary>Host address of GPA 0 when the memory is one flat mapping (KVM: the memslot's userspace_addr); null otherwise.</summary>
+        internal byte* FlatMemory { get; }
 
         /// <summary>Bytes of guest memory: table GPAs at or above it have no memslot.</summary>
         public ulong MemorySize { get; }
@@ -78,16 +91,16 @@ namespace Workbench.Mmu.Walk
         public ulong Root { get; }
 
         /// <summary>PDPTR 0.</summary>
-        public ulong Pdptr0 { get; }
+        public ulong Pdptr0 => _pdptrs[0];
 
         /// <summary>PDPTR 1.</summary>
-        public ulong Pdptr1 { get; }
+        public ulong Pdptr1 => _pdptrs[1];
 
         /// <summary>PDPTR 2.</summary>
-        public ulong Pdptr2 { get; }
+        public ulong Pdptr2 => _pdptrs[2];
 
         /// <summary>PDPTR 3.</summary>
-        public ulong Pdptr3 { get; }
+        public ulong Pdptr3 => _pdptrs[3];
 
         /// <summary>GPA of PDPTE 0 at load time (CR3 &amp; ~0x1f).</summary>
         public ulong PdptBase { get; }
@@ -117,8 +130,38 @@ namespace Workbench.Mmu.Walk
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool IsReserved(ulong gpte, int level)
         {
-            ulong mask = _reservedMasks[(int)(((gpte >> 7) & 1) * 5) + level - 1];
+            ulong mask = ReservedMask(gpte, level);
             return ((gpte & mask) | ((_badMtXwr >> (int)(gpte & 0x3F)) & 1)) != 0;
+        }
+
+        /// <summary>
+        /// KVM <c>permission_fault</c>: the same answer as <see cref="PageFormat.PermissionFault"/>, from the table copied
+        /// at construction, and without the protection-key arithmetic when the role has no key checks
+        /// (<c>pkru_mask</c> = 0: CR4.PKE off, or an EPT/NPT format).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong PermissionFault(Acc pteAccess, uint pkey, ulong pfec, ulong rflags, uint pkru)
+        {
+            int access = (int)pteAccess & (int)Acc.All;
+            uint request = (uint)pfec & (uint)(PfErr.Write | PfErr.User | PfErr.Fetch);
+
+            // SDM 4.6.1: explicit supervisor accesses with RFLAGS.AC=1 are not subject to SMAP, implicit ones are
+            // (the answer goes into the RSVD slot of the index, as in PageFormat).
+            uint notSmap = (uint)(rflags >> PageFormat.RflagsAcBit) & ~(uint)(pfec >> PageFormat.ImplicitAccessBit) & 1;
+            uint index = ((request | (notSmap << PageFormat.RsvdBit)) >> 1) & 15;
+            uint fault = ((uint)Unsafe.Add(ref Unsafe.AsRef(in _permissions[0]), (int)index) >> access) & 1;
+            if (_pkruMask == 0)
+            {
+                return (0UL - fault) & (ulong)PfErr.Present;
+            }
+
+            // SDM 4.6.2: AD/WD of the key, masked by what applies to this access.
+            uint pkruBits = (pkru >> (int)((pkey & 0xF) * 2)) & 3;
+            int offset = (int)(request | (((uint)access & (uint)Acc.User) << 1));
+            pkruBits &= _pkruMask >> offset;
+            uint keyFault = (pkruBits | (pkruBits >> 1)) & 1;
+            ulong errorCode = (ulong)PfErr.Present | ((ulong)keyFault << PageFormat.PkBit);
+            return (0UL - (fault | keyFault)) & errorCode;
         }
 
         /// <summary>Address of the top-level table the root points to (CR3 / EPTP / nCR3 bits 51:12).</summary>
@@ -129,16 +172,31 @@ namespace Workbench.Mmu.Walk
         /// (KVM FNAME(is_bad_mt_xwr) is "return false" for them), so the walk of an x86 format skips the shift.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public bool IsReservedX86(ulong gpte, int level) => (gpte & _reservedMasks[(int)(((gpte >> 7) & 1) * 5) + level - 1]) != 0;
+        public bool IsReservedX86(ulong gpte, int level) => (gpte & ReservedMask(gpte, level)) != 0;
+
+        /// <summary><c>rsvd_bits_mask[bit 7][level - 1]</c>; <paramref name="level"/> is 1..5 (a format's levels), so unchecked.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ulong ReservedMask(ulong gpte, int level)
+            => Unsafe.Add(ref Unsafe.AsRef(in _reservedMasks[0]), (int)(((gpte >> 7) & 1) * 5) + level - 1);
 
         /// <summary>PDPTR <paramref name="index"/> (0..3; KVM <c>kvm_pdptr_read</c>).</summary>
-        public ulong GetPdptr(int index) => index switch
-        {
-            0 => Pdptr0,
-            1 => Pdptr1,
-            2 => Pdptr2,
-            _ => Pdptr3,
-        };
+        /// <remarks>An indexed load, not a switch: the index comes from address bits 31:30 and changes from walk to walk.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong GetPdptr(int index) => Unsafe.Add(ref Unsafe.AsRef(in _pdptrs[0]), index & 3);
+    }
+
+    /// <summary>The four PAE PDPTR registers (KVM <c>mmu-&gt;pdptrs[4]</c>).</summary>
+    [InlineArray(4)]
+    internal struct PdptrTable
+    {
+        private ulong _element0;
+    }
+
+    /// <summary>KVM <c>permissions[16]</c>: bit <c>acc</c> of entry <c>pfec &gt;&gt; 1</c> set means the access faults.</summary>
+    [InlineArray(16)]
+    internal struct PermissionTable
+    {
+        private byte _element0;
     }
 
     /// <summary>KVM <c>rsvd_bits_mask[2][5]</c>, flattened (index = bit7 * 5 + level - 1).</summary>
