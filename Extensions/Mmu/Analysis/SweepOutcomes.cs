@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Numerics;
 using Workbench.Mmu.Sweeps;
 
@@ -30,18 +29,15 @@ public sealed record SweepOutcomes(
     long Succeeded,
     ImmutableArray<FlagOutcome> Flags)
 {
-    // AccessSweep checks the clock every 4096 cases and reports at most every 250 ms; the same here.
-    private const int ProgressCheckInterval = 4096;
+    // Progress at most every 250 ms, as a notebook's progress bar wants.
     private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Cases whose access ended in #PF (the sum of <see cref="ErrorCodes"/>).</summary>
     public long Faults => ErrorCodes.Values.Sum();
 
     /// <summary>
-    /// Runs the sweep <paramref name="options"/> selects, case by case in access.c's order exactly as
-    /// <see cref="AccessSweep.Run(Action{AccessSweepProgress}?, CancellationToken)"/> does (same shard, limit and
-    /// stop-at-first-mismatch rule, each case checked with <see cref="AccessSweep.RunAndCheck"/>), and tallies what
-    /// every case did.
+    /// Runs the sweep <paramref name="options"/> selects on one core (<see cref="AccessSweep.Run(Action{AccessSweepProgress}?, TimeSpan, CancellationToken, Action{AccessCase, AccessObservation}?)"/>:
+    /// same order, shard, limit and stop-at-first-mismatch rule, every case checked) and tallies what every case did.
     /// </summary>
     /// <param name="options">What to sweep.</param>
     /// <param name="progress">Called at most every 250 ms (and not at all for short runs).</param>
@@ -50,66 +46,13 @@ public sealed record SweepOutcomes(
     {
         ArgumentNullException.ThrowIfNull(options);
         var sweep = new AccessSweep(options);
-        long legal = sweep.Space.CountLegal();
-        AccessShard shard = options.EffectiveShard;
-        long planned = (legal - shard.Index + shard.Count - 1) / shard.Count;
-        if (options.Limit is long limit && limit < planned)
-        {
-            planned = Math.Max(0, limit);
-        }
-
         var errorCodes = new Dictionary<uint, long>();
         var flagCases = new long[AccessCaseNames.FlagCount];
         var flagFaults = new long[AccessCaseNames.FlagCount];
-        long run = 0;
         long succeeded = 0;
-        long mismatches = 0;
-        long ordinal = 0;
-        AccessMismatch? first = null;
-        var stopwatch = Stopwatch.StartNew();
-        TimeSpan lastReport = TimeSpan.Zero;
-        AccessCase flags = AccessCase.None;
-        do
-        {
-            if (run >= planned || cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
+        AccessSweepResult result = sweep.Run(progress, s_progressInterval, cancellationToken,
+            (flags, observed) => Tally(flags, observed, errorCodes, flagCases, flagFaults, ref succeeded));
 
-            if (!shard.Includes(ordinal++))
-            {
-                continue;
-            }
-
-            run++;
-            bool agrees = sweep.RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason);
-            Tally(flags, observed, errorCodes, flagCases, flagFaults, ref succeeded);
-            if (!agrees)
-            {
-                mismatches++;
-                if (first is null)
-                {
-                    stopwatch.Stop();
-                    first = sweep.DescribeMismatch(flags, expected, observed, reason!);
-                    stopwatch.Start();
-                }
-
-                if (!options.KeepGoing)
-                {
-                    break;
-                }
-            }
-
-            if (progress is not null && (run % ProgressCheckInterval) == 0 && stopwatch.Elapsed - lastReport >= s_progressInterval)
-            {
-                lastReport = stopwatch.Elapsed;
-                progress(new AccessSweepProgress(run, planned, lastReport));
-            }
-        }
-        while (sweep.Space.TryBump(ref flags));
-
-        stopwatch.Stop();
-        var result = new AccessSweepResult(options, legal, planned, run, mismatches, stopwatch.Elapsed, first);
         ImmutableArray<FlagOutcome> flagOutcomes = [.. Enumerable.Range(0, AccessCaseNames.FlagCount)
             .Select(bit => new FlagOutcome(AccessCaseNames.NameOf(bit), flagCases[bit], flagFaults[bit]))];
         return new SweepOutcomes(result, errorCodes.ToImmutableSortedDictionary(), succeeded, flagOutcomes);

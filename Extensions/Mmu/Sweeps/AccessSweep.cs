@@ -82,7 +82,8 @@ public sealed class AccessSweep
     /// <param name="progress">Called from the loop every 4096 cases once <paramref name="progressInterval"/> has passed.</param>
     /// <param name="progressInterval">Minimum time between two reports (zero: every 4096 cases).</param>
     /// <param name="cancellationToken">Stops the loop early; the result counts the cases run so far.</param>
-    public AccessSweepResult Run(Action<AccessSweepProgress>? progress, TimeSpan progressInterval, CancellationToken cancellationToken = default)
+    /// <param name="onCase">Called with every case run and what the model did (e.g. to tally outcomes for charts).</param>
+    public AccessSweepResult Run(Action<AccessSweepProgress>? progress, TimeSpan progressInterval, CancellationToken cancellationToken = default, Action<AccessCase, AccessObservation>? onCase = null)
     {
         // Counting walks the whole enumeration once (a few ms without PKU); keep it for later runs.
         long legal = _legalCases >= 0 ? _legalCases : _legalCases = Space.CountLegal();
@@ -113,7 +114,9 @@ public sealed class AccessSweep
             }
 
             run++;
-            if (!RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason))
+            bool agrees = RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason);
+            onCase?.Invoke(flags, observed);
+            if (!agrees)
             {
                 mismatches++;
                 if (first is null)
