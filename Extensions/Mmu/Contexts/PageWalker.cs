@@ -49,6 +49,9 @@ namespace Workbench.Mmu.Contexts
         // Chosen when the mode changes (KVM: the mmu's gva_to_gpa pointer, set at context init), so an access pays
         // neither the mode switch nor a copy of the result through an extra frame.
         private delegate*<PageWalker, ulong, ulong, ulong, uint, WalkTrace?, WalkResult> _walk = &WalkAs<NoPagingFormat>;
+
+        // The same walk ending in a CompactWalk, for the x86 formats (an EPT walk's faults carry more than it holds).
+        private delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> _compactWalk = &CompactWalkAs<NoPagingFormat>;
         private int _linearAddressBits = 32;
 
         /// <summary>Creates an unconfigured walker (paging off, empty format) named as its structure variant names it.</summary>
@@ -199,6 +202,41 @@ namespace Workbench.Mmu.Contexts
             return _walk(this, address, access, rflags, pkru, trace);
         }
 
+        /// <summary>
+        /// Whether <see cref="GvaToGpaCompact"/> may be used: a 1-D walker (no <see cref="TranslateThrough"/>) of an
+        /// x86 format, whose walks only translate or raise #PF.
+        /// </summary>
+        internal bool CanWalkCompact => _compactWalk != null && TranslateThrough is null;
+
+        /// <summary>
+        /// <see cref="GvaToGpa"/> without a trace, returning the 16-byte <see cref="CompactWalk"/> (same walk, same A/D
+        /// updates; <c>GvaToGpaCompact(a, …).ToResult(a) == GvaToGpa(a, …)</c>). Only when <see cref="CanWalkCompact"/>.
+        /// </summary>
+        internal CompactWalk GvaToGpaCompact(ulong address, ulong access, ulong rflags, uint pkru)
+        {
+            return _compactWalk(this, address, access, rflags, pkru);
+        }
+
+        private static delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> CompactWalkFunctionOf(PagingMode mode) => mode switch
+        {
+            PagingMode.Long4 => &CompactWalkAs<Long4Format>,
+            PagingMode.Long5 => &CompactWalkAs<Long5Format>,
+            PagingMode.Pae => &CompactWalkAs<PaeFormat>,
+            PagingMode.Legacy32 => &CompactWalkAs<Legacy32Format>,
+            PagingMode.Ept4 or PagingMode.Ept5 => null,
+            _ => &CompactWalkAs<NoPagingFormat>,
+        };
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static CompactWalk CompactWalkAs<TFormat>(PageWalker walker, ulong address, ulong access, ulong rflags, uint pkru)
+            where TFormat : struct, IPagingFormat
+        {
+            NoTrace none = default;
+            IdentityGpaTranslator identity = default;
+            return GuestWalker<TFormat, NoTrace>.Walk<IdentityGpaTranslator, CompactWalkEnd, CompactWalk>(in walker._context,
+                address, access, rflags, pkru, ref none, ref identity);
+        }
+
         private static delegate*<PageWalker, ulong, ulong, ulong, uint, WalkTrace?, WalkResult> WalkFunctionOf(PagingMode mode) => mode switch
         {
             PagingMode.Long4 => &WalkAs<Long4Format>,
@@ -325,6 +363,7 @@ namespace Workbench.Mmu.Contexts
             Format = format;
             Mode = mode;
             _walk = WalkFunctionOf(mode);
+            _compactWalk = CompactWalkFunctionOf(mode);
             _linearAddressBits = LinearAddressBitsOf(mode);
             _configured = true;
             Reconfigurations++;

@@ -131,6 +131,12 @@ namespace Workbench.Mmu
                 return AccessBuildingPageTables(walker, gva, pfec, trace);
             }
 
+            if (trace is null && walker.CanWalkCompact)
+            {
+                // A 1-D x86 walk cannot end in a VM exit: the 16-byte result, widened once here.
+                return walker.GvaToGpaCompact(gva, pfec, _rflags, _pkru).ToResult(gva);
+            }
+
             WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
             if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
             {

@@ -49,10 +49,21 @@ namespace Workbench.Mmu.Walk
         }
 
         /// <summary>Walks <paramref name="addr"/> for <paramref name="access"/>, passing table and final GPAs through <paramref name="translator"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see docs/benchmarks.md, "What users get"
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] // callers call the walk below directly
         public static WalkResult Walk<TTranslator>(in WalkContext context, ulong addr, ulong access, ulong rflags, uint pkru,
             ref TObserver observer, ref TTranslator translator)
             where TTranslator : struct, IGpaTranslator
+            => Walk<TTranslator, FullWalkEnd, WalkResult>(in context, addr, access, rflags, pkru, ref observer, ref translator);
+
+        /// <summary>
+        /// The walk, ending in what <typeparamref name="TEnd"/> builds: the full <see cref="WalkResult"/>, or for a 1-D
+        /// x86 walk the two-register <see cref="CompactWalk"/> (see docs/benchmarks.md, "The compact 1-D result").
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see docs/benchmarks.md, "What users get"
+        internal static TResult Walk<TTranslator, TEnd, TResult>(in WalkContext context, ulong addr, ulong access, ulong rflags,
+            uint pkru, ref TObserver observer, ref TTranslator translator)
+            where TTranslator : struct, IGpaTranslator
+            where TEnd : struct, IWalkEnd<TResult>
         {
             if (TFormat.RootLevel == 0)
             {
@@ -61,10 +72,10 @@ namespace Workbench.Mmu.Walk
                 ulong everyAddressIsUser = TFormat.IsEpt ? 0 : (ulong)PfErr.UserLinearAddress;
                 if (!translator.TryTranslate(addr, access | everyAddressIsUser | (ulong)PfErr.GuestFinal, ref observer, out ulong directGpa, out WalkResult outer))
                 {
-                    return outer;
+                    return TEnd.Faulted(outer);
                 }
 
-                return WalkResult.Success(directGpa, 0, Acc.All, 4096);
+                return TEnd.Translated(directGpa, 0, Acc.All, 4096, 0);
             }
 
             ulong errcode = 0;
@@ -114,7 +125,7 @@ namespace Workbench.Mmu.Walk
                 ulong tableGpa = TFormat.TableAddress(pte);
                 if (!translator.TryTranslate(tableGpa, nestedAccess, ref observer, out ulong realTableGpa, out WalkResult outer))
                 {
-                    return outer;
+                    return TEnd.Faulted(outer);
                 }
 
                 ulong pteGpa = realTableGpa + (ulong)(TFormat.Index(addr, level) * TFormat.EntrySize);
@@ -169,7 +180,7 @@ namespace Workbench.Mmu.Walk
                 ulong executable = (access & (ulong)PfErr.UserLinearAddress) != 0 ? EptPte.UserExecutableMask : EptPte.ExecutableMask;
                 if ((pteAccess & executable) == 0)
                 {
-                    return Fail((ulong)PfErr.Present, access, in context, addr, level, acc, pteAccess);
+                    return Fail<TEnd, TResult>((ulong)PfErr.Present, access, in context, addr, level, acc, pteAccess);
                 }
 
                 // The post-chainsaw permission table (the only KVM that offers MBEC) needs R only for plain reads: the
@@ -180,7 +191,7 @@ namespace Workbench.Mmu.Walk
             errcode = context.PermissionFault(acc, pkey, checkedAccess, rflags, pkru);
             if (errcode != 0)
             {
-                return Fail(errcode, access, in context, addr, level, acc, pteAccess);
+                return Fail<TEnd, TResult>(errcode, access, in context, addr, level, acc, pteAccess);
             }
 
             ulong gpa = TFormat.LeafGpa(pte, level, addr);
@@ -189,7 +200,7 @@ namespace Workbench.Mmu.Walk
             ulong userLinear = (acc & Acc.User) != 0 && !TFormat.IsEpt ? (ulong)PfErr.UserLinearAddress : 0;
             if (!translator.TryTranslate(gpa, access | userLinear | (ulong)PfErr.GuestFinal, ref observer, out ulong realGpa, out WalkResult finalFault))
             {
-                return finalFault;
+                return TEnd.Faulted(finalFault);
             }
 
             // KVM: accessed_dirty = have_ad ? pte_access & ACCESSED : 0 — A must be set at every level; on a write,
@@ -207,10 +218,10 @@ namespace Workbench.Mmu.Walk
                 }
             }
 
-            return WalkResult.Success(realGpa, level, acc, TFormat.PageSize(level), pkey);
+            return TEnd.Translated(realGpa, level, acc, TFormat.PageSize(level), pkey);
 
         Error:
-            return Fail(errcode, access, in context, addr, level, Acc.None, pteAccess);
+            return Fail<TEnd, TResult>(errcode, access, in context, addr, level, Acc.None, pteAccess);
         }
 
         /// <summary>The entry at <paramref name="pteGpa"/> (inside memory): one load from the flat mapping when there is one.</summary>
@@ -227,8 +238,9 @@ namespace Workbench.Mmu.Walk
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static WalkResult Fail(ulong errcode, ulong access, in WalkContext context, ulong addr, int level, Acc acc,
+        private static TResult Fail<TEnd, TResult>(ulong errcode, ulong access, in WalkContext context, ulong addr, int level, Acc acc,
             ulong rawPteAccess)
+            where TEnd : struct, IWalkEnd<TResult>
         {
             // KVM walk_addr_generic "error:": W and U come from the access; I/D only if EFER.NX or CR4.SMEP
             // (SDM 4.7 has I/D "if CR4.SMEP = 1 or (CR4.PAE = 1 and IA32_EFER.NXE = 1)"; KVM's role copies EFER.NXE
@@ -249,10 +261,10 @@ namespace Workbench.Mmu.Walk
                     qualification |= ((rawPteAccess >> 10) & 1) << 6;
                 }
 
-                return WalkResult.EptFault((PfErr)errcode, addr, level, qualification);
+                return TEnd.Faulted(WalkResult.EptFault((PfErr)errcode, addr, level, qualification));
             }
 
-            return WalkResult.PageFault((PfErr)errcode, addr, level, acc);
+            return TEnd.Faulted(WalkResult.PageFault((PfErr)errcode, addr, level, acc));
         }
 
         /// <summary>

@@ -1,0 +1,100 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Workbench.Mmu.Arch;
+
+namespace Workbench.Mmu.Walk
+{
+    /// <summary>
+    /// What the walker hands back when it ends, chosen per caller as a type argument so the JIT builds only that:
+    /// <see cref="FullWalkEnd"/> (the public <see cref="WalkResult"/>) or <see cref="CompactWalkEnd"/>.
+    /// </summary>
+    /// <typeparam name="TResult">The value the walk returns.</typeparam>
+    internal interface IWalkEnd<TResult>
+    {
+        /// <summary>A successful translation.</summary>
+        static abstract TResult Translated(ulong gpa, int level, Acc pteAccess, ulong pageSize, uint protectionKey);
+
+        /// <summary>A fault, built by the walker (cold path).</summary>
+        static abstract TResult Faulted(in WalkResult fault);
+    }
+
+    /// <summary>The public result: every field of <see cref="WalkResult"/>.</summary>
+    internal struct FullWalkEnd : IWalkEnd<WalkResult>
+    {
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static WalkResult Translated(ulong gpa, int level, Acc pteAccess, ulong pageSize, uint protectionKey)
+            => WalkResult.Success(gpa, level, pteAccess, pageSize, protectionKey);
+
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static WalkResult Faulted(in WalkResult fault) => fault;
+    }
+
+    /// <summary>
+    /// The 16-byte result of a 1-D x86 walk (identity GPA translation, not EPT): it comes back in two registers
+    /// instead of a 72-byte <see cref="WalkResult"/> written through a return buffer (cwalk's <c>gwalk</c> returns
+    /// the GPA or <c>R_FAULT | code</c> the same way). Such a walk can only translate or raise a #PF (no VM exit, no
+    /// EPT qualification, #GP comes before the walk), so <see cref="ToResult"/> rebuilds exactly the
+    /// <see cref="WalkResult"/> the full walk returns.
+    /// </summary>
+    internal readonly struct CompactWalk
+    {
+        private const uint FaultBit = 1u << 31;
+        private const int LevelShift = 8;
+        private const int KeyShift = 12;
+        private const int PageShiftShift = 16;
+
+        // Success: the GPA; #PF: the error code (the result's GPA is 0 then).
+        private readonly ulong _gpaOrErrorCode;
+
+        // Bits 7:0 PteAccess, 11:8 level, 15:12 protection key, 23:16 log2(page size), 31 fault.
+        private readonly uint _details;
+
+        private CompactWalk(ulong gpaOrErrorCode, uint details)
+        {
+            _gpaOrErrorCode = gpaOrErrorCode;
+            _details = details;
+        }
+
+        /// <summary>A successful translation (page sizes are powers of two).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static CompactWalk Translated(ulong gpa, int level, Acc pteAccess, ulong pageSize, uint protectionKey)
+            => new(gpa, (uint)pteAccess | ((uint)level << LevelShift) | (protectionKey << KeyShift)
+                | ((uint)BitOperations.TrailingZeroCount(pageSize) << PageShiftShift));
+
+        /// <summary>A #PF of a 1-D x86 walk (its CR2 is the walked address, which the caller has).</summary>
+        public static CompactWalk PageFault(in WalkResult fault)
+        {
+            System.Diagnostics.Debug.Assert(fault.Outcome == WalkOutcome.PageFault && fault.ExitInfo == 0, "a 1-D x86 walk only raises #PF");
+            return new((ulong)fault.ErrorCode, FaultBit | (uint)fault.PteAccess | ((uint)fault.Level << LevelShift));
+        }
+
+        /// <summary>The <see cref="WalkResult"/> the full walk of <paramref name="address"/> returns.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public WalkResult ToResult(ulong address)
+        {
+            Acc access = (Acc)(byte)_details;
+            int level = (int)(_details >> LevelShift) & 0xf;
+            if ((_details & FaultBit) != 0)
+            {
+                return WalkResult.PageFault((PfErr)_gpaOrErrorCode, address, level, access);
+            }
+
+            return WalkResult.Success(_gpaOrErrorCode, level, access, 1UL << (int)((_details >> PageShiftShift) & 0xff),
+                (_details >> KeyShift) & 0xf);
+        }
+    }
+
+    /// <summary>Builds <see cref="CompactWalk"/> (1-D x86 walks only; see there).</summary>
+    internal struct CompactWalkEnd : IWalkEnd<CompactWalk>
+    {
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static CompactWalk Translated(ulong gpa, int level, Acc pteAccess, ulong pageSize, uint protectionKey)
+            => CompactWalk.Translated(gpa, level, pteAccess, pageSize, protectionKey);
+
+        /// <inheritdoc/>
+        public static CompactWalk Faulted(in WalkResult fault) => CompactWalk.PageFault(fault);
+    }
+}
