@@ -102,6 +102,36 @@ namespace Workbench.Mmu.Tests.Walk
             }
         }
 
+        [Theory]
+        [MemberData(nameof(Vectors))]
+        public void The_compact_walk_of_Access_returns_what_the_full_walk_returns(string file, int line, string text)
+        {
+            WalkVector vector = WalkVector.Parse(text);
+            if (vector.Expected is "load-fail" or "gp")
+            {
+                return;
+            }
+
+            VmConfig config = new VmConfig(
+                Vendor: vector.Extras.TryGetValue("vendor", out string? vendor) && vendor == "amd" ? Vendor.Amd : Vendor.Intel,
+                MaxPhyAddr: vector.Extras.TryGetValue("maxphy", out string? maxPhy) ? int.Parse(maxPhy, CultureInfo.InvariantCulture) : 46,
+                MemorySize: vector.Extras.TryGetValue("mem", out string? mem) && MemorySize.TryParse(mem, out ulong size) ? size : 64UL << 20,
+                GbPages: !vector.Extras.TryGetValue("gbpages", out string? gb) || gb != "0");
+            Vm vm = Vm.Create(config);
+            vm.BuildsPageTables = false; // the walk-only Access, which a shadow/TDP MMU's trace does not take
+            Chain.Write(vm, vector.Mode, vector.Registers.Cr3, vector.Gva, vector.Chain);
+            Assert.True(vm.Vcpu.LoadState(vector.Registers).Ok, $"{file}:{line}");
+            Assert.True(vm.Vcpu.ActiveWalker.CanWalkCompact, $"{file}:{line}: a 1-D x86 walker takes the compact path");
+
+            // Access (compact) first, on the tables as written; the full walk then sees its A/D bits, which change
+            // no result field.
+            WalkResult compact = vm.Vcpu.Access(vector.Gva, vector.Kind, vector.Cpl, vector.Implicit);
+            ulong linear = vector.Mode.RootLevel() is 0 or 2 ? (uint)vector.Gva : vector.Gva;
+            WalkResult full = vm.Vcpu.Translate(linear, vector.Kind.AccessPfec(vector.Cpl, vector.Implicit));
+
+            Assert.Equal(full, compact);
+        }
+
         private static string DataDirectory([CallerFilePath] string sourceFile = "")
         {
             // The vectors are read from the source tree (Extensions/Mmu.Tests/data/walks), found from this file's path

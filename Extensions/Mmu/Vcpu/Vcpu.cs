@@ -90,6 +90,9 @@ namespace Workbench.Mmu
         /// <summary>Everything a walk of the running guest reads.</summary>
         public ref readonly WalkContext WalkContext => ref _layout.ActiveWalker.Context;
 
+        /// <summary>The walker <see cref="Access"/> walks with now.</summary>
+        internal PageWalker ActiveWalker => _layout.ActiveWalker;
+
         /// <summary>Raised by <see cref="Invlpg"/> with the invalidated linear address, for TLB / shadow-MMU models.</summary>
         public event Action<ulong>? AddressInvalidated;
 
