@@ -342,6 +342,24 @@ namespace Workbench.Mmu.Contexts
             return inner.IsOk ? inner : NestedFaults.Deliver(Delivery, inner, access | (ulong)PfErr.User, gva);
         }
 
+        /// <summary>
+        /// The GPA <see cref="TranslateAsInner{TFormat, TObserver}"/> returns on success, null where it faults, without
+        /// a trace: no 72-byte result per table address of a 2-D walk. A faulting walk writes no A/D bit (KVM sets
+        /// them only once every check passed), so walking again with <see cref="TranslateAsInner{TFormat, TObserver}"/>
+        /// gives that fault.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal ulong? TranslateAsInnerGpa<TFormat>(ulong gpa, ulong access)
+            where TFormat : struct, IPagingFormat
+        {
+            NoTrace none = default;
+            IdentityGpaTranslator identity = default;
+
+            // As TranslateAsInner: "NPT walks are always user-walks".
+            return GuestWalker<TFormat, NoTrace>.Walk<IdentityGpaTranslator, GpaOnlyEnd, ulong?>(in _innerContext, gpa,
+                access | (ulong)PfErr.User, 0, 0, ref none, ref identity);
+        }
+
         internal WalkResult TranslateAsInner<TObserver>(ulong gpa, ulong access, ulong gva, ref TObserver observer)
             where TObserver : IWalkObserver
         {

@@ -32,6 +32,14 @@ namespace Workbench.Mmu.Nested
         public bool TryTranslate<TObserver>(ulong gpa, ulong access, ref TObserver observer, out ulong realGpa, out WalkResult fault)
             where TObserver : IWalkObserver
         {
+            if (typeof(TObserver) == typeof(NoTrace) && _tdp.TranslateAsInnerGpa<TOuterFormat>(gpa, access) is ulong translated)
+            {
+                realGpa = translated;
+                Unsafe.SkipInit(out fault);
+                return true;
+            }
+
+            // Traced, or faulted: the full walk (a fault is built here only).
             WalkResult result = _tdp.TranslateAsInner<TOuterFormat, TObserver>(gpa, access, _gva, ref observer);
             realGpa = result.Gpa;
             if (result.IsOk)

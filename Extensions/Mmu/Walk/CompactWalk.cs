@@ -97,4 +97,19 @@ namespace Workbench.Mmu.Walk
         /// <inheritdoc/>
         public static CompactWalk Faulted(in WalkResult fault) => CompactWalk.PageFault(fault);
     }
+
+    /// <summary>
+    /// Only the GPA of a walk, null when it faults: for the outer dimension of an untraced 2-D walk, whose caller
+    /// needs the fault's details only when there is one (then it walks again for them; see
+    /// <see cref="Contexts.PageWalker.TranslateAsInnerGpa{TFormat}"/>).
+    /// </summary>
+    internal struct GpaOnlyEnd : IWalkEnd<ulong?>
+    {
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong? Translated(ulong gpa, int level, Acc pteAccess, ulong pageSize, uint protectionKey) => gpa;
+
+        /// <inheritdoc/>
+        public static ulong? Faulted(in WalkResult fault) => null;
+    }
 }
