@@ -62,6 +62,26 @@ public class EptAccessTests
         Assert.Equal(xwr == 0 || walk.ExitReason == ExitReason.EptMisconfig ? level : 1, walk.Level);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_untraced_walk_returns_what_the_traced_walk_returns(int level, int xwr, AccessKind kind, bool execOnly)
+    {
+        // Untraced, the inner EPT walks return only a GPA and a fault's exit is built by walking again; traced, every
+        // inner walk builds its full result.
+        var rig = NestedRig.Build(new NestedSetup.Options { ExecOnly = execOnly, EptAd = false });
+        var vm = ExperimentRunner.CreateVm(rig.Experiment);
+        var entryGpa = rig.TdpEntryGpa(level);
+        var original = rig.Experiment.Memory.Single(m => m.Gpa == entryGpa).Value;
+        Assert.True(vm.Memory.TryWriteU64(entryGpa, (original & ~7UL) | (uint)xwr));
+        ulong access = kind.AccessPfec(cpl: 0, implicitAccess: false);
+
+        WalkResult untraced = vm.Vcpu.Translate(NestedRig.Gva, access);
+        WalkResult traced = vm.Vcpu.Translate(NestedRig.Gva, access, new WalkTrace());
+
+        Assert.Equal(Oracle(level, xwr, kind, execOnly).Outcome, untraced.Outcome);
+        Assert.Equal(traced, untraced);
+    }
+
     private static (WalkOutcome Outcome, ExitReason Reason, ulong Qualification) Oracle(int level, int xwr, AccessKind kind, bool execOnly)
     {
         bool r = (xwr & 1) != 0, w = (xwr & 2) != 0, x = (xwr & 4) != 0;
