@@ -46,12 +46,7 @@ namespace Workbench.Mmu.Tests.Walk
         public void Walk_vector(string file, int line, string text)
         {
             WalkVector vector = WalkVector.Parse(text);
-            VmConfig config = new VmConfig(
-                Vendor: vector.Extras.TryGetValue("vendor", out string? vendor) && vendor == "amd" ? Vendor.Amd : Vendor.Intel,
-                MaxPhyAddr: vector.Extras.TryGetValue("maxphy", out string? maxPhy) ? int.Parse(maxPhy, CultureInfo.InvariantCulture) : 46,
-                MemorySize: vector.Extras.TryGetValue("mem", out string? mem) && MemorySize.TryParse(mem, out ulong size) ? size : 64UL << 20,
-                GbPages: !vector.Extras.TryGetValue("gbpages", out string? gb) || gb != "0");
-            Vm vm = Vm.Create(config);
+            Vm vm = CreateVm(vector);
             ulong[] gpas = Chain.Write(vm, vector.Mode, vector.Registers.Cr3, vector.Gva, vector.Chain);
 
             RegisterWrite load = vm.Vcpu.LoadState(vector.Registers);
@@ -112,12 +107,7 @@ namespace Workbench.Mmu.Tests.Walk
                 return;
             }
 
-            VmConfig config = new VmConfig(
-                Vendor: vector.Extras.TryGetValue("vendor", out string? vendor) && vendor == "amd" ? Vendor.Amd : Vendor.Intel,
-                MaxPhyAddr: vector.Extras.TryGetValue("maxphy", out string? maxPhy) ? int.Parse(maxPhy, CultureInfo.InvariantCulture) : 46,
-                MemorySize: vector.Extras.TryGetValue("mem", out string? mem) && MemorySize.TryParse(mem, out ulong size) ? size : 64UL << 20,
-                GbPages: !vector.Extras.TryGetValue("gbpages", out string? gb) || gb != "0");
-            Vm vm = Vm.Create(config);
+            Vm vm = CreateVm(vector);
             vm.BuildsPageTables = false; // the walk-only Access, which a shadow/TDP MMU's trace does not take
             Chain.Write(vm, vector.Mode, vector.Registers.Cr3, vector.Gva, vector.Chain);
             Assert.True(vm.Vcpu.LoadState(vector.Registers).Ok, $"{file}:{line}");
@@ -130,6 +120,17 @@ namespace Workbench.Mmu.Tests.Walk
             WalkResult full = vm.Vcpu.Translate(linear, vector.Kind.AccessPfec(vector.Cpl, vector.Implicit));
 
             Assert.Equal(full, compact);
+        }
+
+        /// <summary>The VM a vector asks for (extras vendor, maxphy, mem, gbpages).</summary>
+        private static Vm CreateVm(WalkVector vector)
+        {
+            VmConfig config = new VmConfig(
+                Vendor: vector.Extras.TryGetValue("vendor", out string? vendor) && vendor == "amd" ? Vendor.Amd : Vendor.Intel,
+                MaxPhyAddr: vector.Extras.TryGetValue("maxphy", out string? maxPhy) ? int.Parse(maxPhy, CultureInfo.InvariantCulture) : 46,
+                MemorySize: vector.Extras.TryGetValue("mem", out string? mem) && MemorySize.TryParse(mem, out ulong size) ? size : 64UL << 20,
+                GbPages: !vector.Extras.TryGetValue("gbpages", out string? gb) || gb != "0");
+            return Vm.Create(config);
         }
 
         private static string DataDirectory([CallerFilePath] string sourceFile = "")
