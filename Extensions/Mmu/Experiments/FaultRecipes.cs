@@ -267,9 +267,7 @@ public static class FaultRecipes
                 return gva;
             }
 
-            ulong word = guest.ReadL1(entryGpa & ~7UL);
-            ulong entry = paging is GuestPaging.Bits32 or GuestPaging.Pse36 ? (word >> (int)((entryGpa & 4) * 8)) & 0xFFFF_FFFFUL : word;
-            if (entry == 0)
+            if (guest.ReadEntry(entryGpa, GuestSetup.ModeOf(paging)) == 0)
             {
                 return gva;
             }

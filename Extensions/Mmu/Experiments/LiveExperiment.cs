@@ -303,7 +303,7 @@ public sealed class LiveExperiment
                 BackL2Range(target, size);
             }
 
-            ulong leaf = ReadLeaf(builder, address, size);
+            ulong leaf = ReadLeaf(builder, l2Space, address, size);
             return new MapReport(Name, tables, builder.Kind, address, target, size, leaf, [.. _writeLog], asSteps);
         }
         catch (Exception problem) when (problem is ArgumentException or InvalidOperationException)
@@ -518,7 +518,7 @@ public sealed class LiveExperiment
                         : $"the guest '{Name}' has no L2; build one with #!mmu-nested first");
                 }
 
-                return (new PageTableBuilder(TdpTablesMode(), new L1Memory(this), _nested.TdpRoot & 0x000F_FFFF_FFFF_F000UL), false);
+                return (TdpTablesBuilder(), false);
             case MapTables.Guest when hasL2:
                 CpuRegisters l2 = _nested!.Registers;
                 if ((l2.Cr0 & Cr0.PG) == 0)
@@ -526,7 +526,7 @@ public sealed class LiveExperiment
                     throw new ExperimentFormatException("gva", "L2 runs with paging off (GVA = GPA): there are no L2 tables to map in; use --level 1 for L1's tables");
                 }
 
-                var l2Mode = new GuestSetup(GuestPagingNames.Of(l2)).Mode;
+                var l2Mode = GuestSetup.ModeOf(GuestPagingNames.Of(l2));
                 return (new PageTableBuilder(l2Mode, _nested.L1Tdp ? new L2Memory(this) : new L1Memory(this), l2.Cr3 & CrRootMask(l2Mode)), _nested.L1Tdp);
             default:
                 GuestPaging paging = L1Paging;
@@ -535,7 +535,7 @@ public sealed class LiveExperiment
                     throw new ExperimentFormatException("gva", "L1 runs with paging off (GVA = GPA): there are no page tables to map in");
                 }
 
-                PagingMode mode = new GuestSetup(paging).Mode;
+                PagingMode mode = GuestSetup.ModeOf(paging);
                 return (new PageTableBuilder(mode, new L1Memory(this), _vcpu.Cr3 & CrRootMask(mode)), false);
         }
     }
@@ -551,23 +551,30 @@ public sealed class LiveExperiment
         }
 
         GuestPaging l1 = L1Paging;
-        return l1 == GuestPaging.None ? PagingMode.Legacy32 : new GuestSetup(l1).Mode;
+        return l1 == GuestPaging.None ? PagingMode.Legacy32 : GuestSetup.ModeOf(l1);
     }
 
-    private ulong ReadLeaf(PageTableBuilder builder, ulong address, ulong size)
+    private ulong ReadLeaf(PageTableBuilder builder, bool l2Space, ulong address, ulong size)
     {
         int level = size switch { PageSize => 1, 1UL << 30 => 3, _ => 2 };
-        ulong? entryGpa = builder.EntryGpa(address, level);
-        if (entryGpa is not { } gpa)
+        if (builder.EntryGpa(address, level) is not { } gpa)
         {
             return 0;
         }
 
-        bool l2Tables = builder.Kind is not (PagingMode.Ept4 or PagingMode.Ept5) && _nested is { L1Tdp: true } && builder.Root == (_nested.Registers.Cr3 & CrRootMask(builder.Kind));
-        ulong l1Gpa = l2Tables ? TranslateL2(gpa) ?? gpa : gpa;
-        ulong word = ReadL1(l1Gpa);
-        return builder.Kind == PagingMode.Legacy32 ? (word >> (int)((l1Gpa & 4) * 8)) & 0xFFFF_FFFFUL : word;
+        return ReadEntry(l2Space ? TranslateL2(gpa) ?? gpa : gpa, builder.Kind);
     }
+
+    /// <summary>The entry at an L1 GPA in tables of <paramref name="mode"/>: 4 bytes for 32-bit paging, else 8.</summary>
+    public ulong ReadEntry(ulong gpa, PagingMode mode)
+    {
+        ulong word = ReadL1(gpa);
+        return mode == PagingMode.Legacy32 ? (word >> (int)((gpa & 4) * 8)) & 0xFFFF_FFFFUL : word;
+    }
+
+    /// <summary>A builder over L1's EPT/NPT tables for L2, rooted at EPTP12 / nCR3.</summary>
+    private PageTableBuilder TdpTablesBuilder() =>
+        new(TdpTablesMode(), new L1Memory(this), _nested!.TdpRoot & 0x000F_FFFF_FFFF_F000UL);
 
     private void BackL2Range(ulong l2Gpa, ulong size)
     {
@@ -585,7 +592,7 @@ public sealed class LiveExperiment
 
     private void MapTdp(ulong l2Gpa, ulong l1Gpa, ulong size)
     {
-        var builder = new PageTableBuilder(TdpTablesMode(), new L1Memory(this), _nested!.TdpRoot & 0x000F_FFFF_FFFF_F000UL);
+        PageTableBuilder builder = TdpTablesBuilder();
         if (builder.Kind.IsEpt())
         {
             builder.MapEpt(l2Gpa, l1Gpa, size, EptFlags.All | EptFlags.WriteBack);
@@ -605,7 +612,7 @@ public sealed class LiveExperiment
             return page | (l2Gpa & (PageSize - 1));
         }
 
-        var builder = new PageTableBuilder(TdpTablesMode(), new L1Memory(this), _nested!.TdpRoot & 0x000F_FFFF_FFFF_F000UL);
+        PageTableBuilder builder = TdpTablesBuilder();
         for (int level = 1; level <= Math.Min(3, builder.RootLevel); level++)
         {
             if (builder.EntryGpa(l2Gpa, level) is not { } entryGpa)
@@ -613,11 +620,7 @@ public sealed class LiveExperiment
                 continue;
             }
 
-            ulong entry = ReadL1(entryGpa);
-            if (builder.Kind == PagingMode.Legacy32)
-            {
-                entry = (entry >> (int)((entryGpa & 4) * 8)) & 0xFFFF_FFFFUL;
-            }
+            ulong entry = ReadEntry(entryGpa, builder.Kind);
 
             bool present = builder.Kind.IsEpt() ? (entry & 7) != 0 : (entry & 1) != 0;
             bool leaf = level == 1 || (entry & (1UL << 7)) != 0;
