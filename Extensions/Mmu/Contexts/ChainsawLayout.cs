@@ -39,6 +39,7 @@ namespace Workbench.Mmu.Contexts
             _mmus = [_rootMmu, _guestMmu];
             _walkers = [_gvaWalk, _tdpWalk];
             _mmu = _rootMmu;
+            WalkPointer = _gvaWalk; // no walk pointer after the series: gva_to_gpa always walks with gva_walk
         }
 
         /// <inheritdoc/>
@@ -46,9 +47,6 @@ namespace Workbench.Mmu.Contexts
 
         /// <inheritdoc/>
         public override MmuContext ActiveMmu => _mmu;
-
-        /// <inheritdoc/>
-        public override PageWalker ActiveWalker => _gvaWalk;
 
         /// <inheritdoc/>
         public override IReadOnlyList<MmuContext> Mmus => _mmus;

@@ -27,13 +27,25 @@ namespace Workbench.Mmu.Contexts
         public abstract MmuContext ActiveMmu { get; }
 
         /// <summary>The walker used for gva_to_gpa of the running guest: emulated accesses, <c>load_pdptrs</c>, INVLPG.</summary>
-        public abstract PageWalker ActiveWalker { get; }
+        /// <remarks>
+        /// <see cref="WalkPointer"/> by default. A layout that works it out otherwise (one wrapping another, say) overrides
+        /// this and leaves <see cref="WalkPointer"/> null.
+        /// </remarks>
+        public virtual PageWalker ActiveWalker => WalkPointer ?? throw new InvalidOperationException($"{Name}: the layout set no walk pointer");
 
         /// <summary>Every MMU object the organization has, in declaration order.</summary>
         public abstract IReadOnlyList<MmuContext> Mmus { get; }
 
         /// <summary>Every walker the organization has, in declaration order (6.12: the walking halves of its kvm_mmus).</summary>
         public abstract IReadOnlyList<PageWalker> Walkers { get; }
+
+        /// <summary>
+        /// What <see cref="ActiveWalker"/> designates: KVM's <c>vcpu-&gt;arch.walk_mmu</c> where the organization has
+        /// that pointer (moved with <see cref="Point{T}"/>), its one guest walker where it has not.
+        /// </summary>
+        /// <remarks><see cref="Vcpu.Access"/> reads this field, not the virtual <see cref="ActiveWalker"/>, on every access
+        /// (the virtual call cost about 1 ns).</remarks>
+        protected internal PageWalker? WalkPointer;
 
         /// <summary>How often a pointer (<c>arch.mmu</c>, <c>walk_mmu</c>, …) was made to designate another object.</summary>
         public int PointerReassignments { get; protected set; }
@@ -96,7 +108,7 @@ namespace Workbench.Mmu.Contexts
 
         /// <summary>Counts a pointer reassignment when <paramref name="target"/> changes.</summary>
         protected void Point<T>(ref T pointer, T target)
-            where T : class
+            where T : class?
         {
             if (!ReferenceEquals(pointer, target))
             {

@@ -20,7 +20,6 @@ namespace Workbench.Mmu.Contexts
         private readonly MmuContext _nestedMmu;
         private readonly MmuContext[] _mmus;
         private readonly PageWalker[] _walkers;
-        private PageWalker _walkMmu;
 
         /// <summary>Creates the objects; <c>walk_mmu</c> designates <c>mmu</c>.</summary>
         public Kvm2010Layout(Vm vm)
@@ -32,7 +31,7 @@ namespace Workbench.Mmu.Contexts
             _nestedMmu = new MmuContext("nested_mmu", _nestedWalk);
             _mmus = [_mmu, _nestedMmu];
             _walkers = [_walk, _nestedWalk];
-            _walkMmu = _walk;
+            WalkPointer = _walk; // walk_mmu
         }
 
         /// <summary>In 2010 <c>arch.mmu</c> is the object itself, not a pointer; <c>walk_mmu</c> is the one pointer.</summary>
@@ -45,15 +44,12 @@ namespace Workbench.Mmu.Contexts
         public override MmuContext ActiveMmu => _mmu;
 
         /// <inheritdoc/>
-        public override PageWalker ActiveWalker => _walkMmu;
-
-        /// <inheritdoc/>
         public override IReadOnlyList<MmuContext> Mmus => _mmus;
 
         /// <inheritdoc/>
         public override IReadOnlyList<PageWalker> Walkers => _walkers;
 
-        private bool MmuIsNested => ReferenceEquals(_walkMmu, _nestedWalk);
+        private bool MmuIsNested => ReferenceEquals(WalkPointer, _nestedWalk);
 
         /// <inheritdoc/>
         public override void InitMmu(Vcpu vcpu)
@@ -96,7 +92,7 @@ namespace Workbench.Mmu.Contexts
             // nested_svm_get_tdp_cr3, inject_page_fault = nested_svm_inject_npf_exit; walk_mmu = &nested_mmu. The one
             // MMU object now describes L1's NPT; L1's own paging state is gone until the exit re-initialises it.
             LayoutKit.ConfigureTdpShadow(_vm, vcpu, _walk, _mmu);
-            Point(ref _walkMmu, _nestedWalk);
+            Point(ref WalkPointer, _nestedWalk);
         }
 
         /// <inheritdoc/>
@@ -104,7 +100,7 @@ namespace Workbench.Mmu.Contexts
         {
             // nested_svm_uninit_mmu_context: walk_mmu = &mmu; kvm_mmu_reset_context re-initialises mmu for L1 (InitMmu,
             // after L1's registers are back).
-            Point(ref _walkMmu, _walk);
+            Point(ref WalkPointer, _walk);
         }
 
         /// <inheritdoc/>

@@ -22,7 +22,6 @@ namespace Workbench.Mmu.Contexts
         private readonly MmuContext[] _mmus;
         private readonly PageWalker[] _walkers;
         private MmuContext _mmu;
-        private PageWalker _walkMmu;
 
         /// <summary>KVM <c>kvm_mmu_create</c>: both pointers designate <c>root_mmu</c>.</summary>
         public Kvm612Layout(Vm vm)
@@ -42,7 +41,7 @@ namespace Workbench.Mmu.Contexts
             _mmus = [_rootMmu, _guestMmu, _nestedMmu];
             _walkers = [_rootWalk, _guestWalk, _nestedWalk];
             _mmu = _rootMmu;
-            _walkMmu = _rootWalk;
+            WalkPointer = _rootWalk; // walk_mmu
         }
 
         /// <inheritdoc/>
@@ -52,16 +51,13 @@ namespace Workbench.Mmu.Contexts
         public override MmuContext ActiveMmu => _mmu;
 
         /// <inheritdoc/>
-        public override PageWalker ActiveWalker => _walkMmu;
-
-        /// <inheritdoc/>
         public override IReadOnlyList<MmuContext> Mmus => _mmus;
 
         /// <inheritdoc/>
         public override IReadOnlyList<PageWalker> Walkers => _walkers;
 
         /// <summary>KVM <c>mmu_is_nested</c>.</summary>
-        public bool MmuIsNested => ReferenceEquals(_walkMmu, _nestedWalk);
+        public bool MmuIsNested => ReferenceEquals(WalkPointer, _nestedWalk);
 
         /// <inheritdoc/>
         public override void InitMmu(Vcpu vcpu)
@@ -127,7 +123,7 @@ namespace Workbench.Mmu.Contexts
             // nested_ept_init_mmu_context / nested_svm_init_mmu_context.
             Point(ref _mmu, _guestMmu);
             LayoutKit.ConfigureTdpShadow(_vm, vcpu, _guestWalk, _guestMmu);
-            Point(ref _walkMmu, _nestedWalk);
+            Point(ref WalkPointer, _nestedWalk);
         }
 
         /// <inheritdoc/>
@@ -135,7 +131,7 @@ namespace Workbench.Mmu.Contexts
         {
             // nested_{ept,svm}_uninit_mmu_context: mmu = walk_mmu = &root_mmu.
             Point(ref _mmu, _rootMmu);
-            Point(ref _walkMmu, _rootWalk);
+            Point(ref WalkPointer, _rootWalk);
         }
 
         /// <inheritdoc/>
@@ -143,7 +139,7 @@ namespace Workbench.Mmu.Contexts
         {
             // get_guest_pgd = get_guest_cr3 and get_pdptr = kvm_pdptr_read for root_mmu and nested_mmu: the running
             // guest's CR3 and PDPTRs. root_mmu keeps L1's values while L2 runs under nested_mmu (it is idle).
-            _walkMmu.Load(vcpu.Registers.Cr3, vcpu.Pdptrs, vcpu.PdptBase);
+            ActiveWalker.Load(vcpu.Registers.Cr3, vcpu.Pdptrs, vcpu.PdptBase);
             if (MmuIsNested && vcpu.Nested is { } nested)
             {
                 LayoutKit.LoadTdpRoot(_guestWalk, nested);

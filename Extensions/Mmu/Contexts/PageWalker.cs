@@ -39,6 +39,7 @@ namespace Workbench.Mmu.Contexts
     /// Every structure variant builds its objects from these; which walker serves what is the variant's choice
     /// (<see cref="ContextLayout"/>), the walk itself is <see cref="GuestWalker{TFormat, TObserver}"/> for all.
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // the walks inlined here write their per-level scratch before reading it
     public sealed unsafe class PageWalker
     {
         private readonly Vm _vm;
@@ -348,7 +349,9 @@ namespace Workbench.Mmu.Contexts
         /// them only once every check passed), so walking again with <see cref="TranslateAsInner{TFormat, TObserver}"/>
         /// gives that fault.
         /// </summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        // One frame per table address of a 2-D walk, holding the inlined inner walk (not inlined itself: the outer
+        // walk would then hold five copies of it).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization | System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         internal ulong? TranslateAsInnerGpa<TFormat>(ulong gpa, ulong access)
             where TFormat : struct, IPagingFormat
         {
@@ -388,6 +391,7 @@ namespace Workbench.Mmu.Contexts
             return true;
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private WalkResult WalkNested<TFormat, TOuterFormat>(PageWalker outer, ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace)
             where TFormat : struct, IPagingFormat
             where TOuterFormat : struct, IPagingFormat
@@ -402,6 +406,7 @@ namespace Workbench.Mmu.Contexts
             return GuestWalker<TFormat, WalkTrace>.Walk(in _context, address, access, rflags, pkru, ref trace, ref translator);
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private WalkResult Walk<TFormat>(ulong address, ulong access, ulong rflags, uint pkru, WalkTrace? trace)
             where TFormat : struct, IPagingFormat
         {

@@ -27,6 +27,7 @@ namespace Workbench.Mmu.Walk
         /// <param name="kind">Read, write or fetch.</param>
         /// <param name="cpl">Current privilege level 0..3.</param>
         /// <param name="implicitAccess">Implicit supervisor access (ignores CPL).</param>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static ulong AccessPfec(this AccessKind kind, int cpl, bool implicitAccess)
         {
             // Branch-free on the access kind and the CPL, which change from one access to the next: one byte per

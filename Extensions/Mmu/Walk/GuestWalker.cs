@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Workbench.Mmu.Arch;
+using Workbench.Mmu.Memory;
 using Workbench.Mmu.Paging;
 
 namespace Workbench.Mmu.Walk
@@ -30,10 +31,13 @@ namespace Workbench.Mmu.Walk
     /// shadow MMU applies it to <see cref="WalkResult.PteAccess"/>).
     /// </remarks>
     [SkipLocalsInit] // the per-level scratch is written before it is read; zeroing it cost ~1 ns per walk
-    public static class GuestWalker<TFormat, TObserver>
+    public static unsafe class GuestWalker<TFormat, TObserver>
         where TFormat : struct, IPagingFormat
         where TObserver : IWalkObserver
     {
+        // VisitLevel's error code when translating the table's GPA through the outer dimension faulted (not a #PF code).
+        private const ulong OuterFault = ~0UL;
+
         /// <summary>Walks <paramref name="addr"/> for <paramref name="access"/> (PFERR bits) with identity GPA translation.</summary>
         /// <param name="context">The walker's state (role, format, root).</param>
         /// <param name="addr">Linear address (or L2 GPA for an EPT/NPT walker).</param>
@@ -59,7 +63,9 @@ namespace Workbench.Mmu.Walk
         /// The walk, ending in what <typeparamref name="TEnd"/> builds: the full <see cref="WalkResult"/>, or for a 1-D
         /// x86 walk the two-register <see cref="CompactWalk"/> (see docs/benchmarks.md, "The compact 1-D result").
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see docs/benchmarks.md, "What users get"
+        // Inlined into its few entry points (PageWalker's per-format walk functions, each AggressiveOptimization: see
+        // docs/benchmarks.md, "What users get"), so a walk is one frame, not a thunk around a call.
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         internal static TResult Walk<TTranslator, TEnd, TResult>(in WalkContext context, ulong addr, ulong access, ulong rflags,
             uint pkru, ref TObserver observer, ref TTranslator translator)
             where TTranslator : struct, IGpaTranslator
@@ -70,9 +76,9 @@ namespace Workbench.Mmu.Walk
                 // KVM nonpaging_gva_to_gpa: no tables, no permission checks, only kvm_translate_gpa ("with CR0.PG=0 every
                 // linear address counts as user-mode for MBEC": pte_access = ACC_ALL).
                 ulong everyAddressIsUser = TFormat.IsEpt ? 0 : (ulong)PfErr.UserLinearAddress;
-                if (!translator.TryTranslate(addr, access | everyAddressIsUser | (ulong)PfErr.GuestFinal, ref observer, out ulong directGpa, out WalkResult outer))
+                if (!translator.TryTranslate(addr, access | everyAddressIsUser | (ulong)PfErr.GuestFinal, ref observer, out ulong directGpa, out WalkResult directFault))
                 {
-                    return TEnd.Faulted(outer);
+                    return TEnd.Faulted(directFault);
                 }
 
                 return TEnd.Translated(directGpa, 0, Acc.All, 4096, 0);
@@ -110,66 +116,99 @@ namespace Workbench.Mmu.Walk
                 {
                     goto Error;
                 }
-
-                level--;
             }
 
-            int maxLevel = level;
+            // The first level read from memory (a constant: PAE starts below its PDPTRs).
+            int maxLevel = TFormat.UsesPdptrs ? TFormat.RootLevel - 1 : TFormat.RootLevel;
             bool haveAd = context.HaveAccessedDirty;
 
             // KVM nested_access: the CPU writes A/D into the tables it walks, so the outer (EPT/NPT) dimension must
             // allow writes to table pages when this format has A/D; "NPT walks are always user-walks".
             ulong nestedAccess = (haveAd ? (ulong)PfErr.Write : 0) | (ulong)(PfErr.User | PfErr.GuestPage);
-            while (true)
+
+            // The loop of walk_addr_generic ("do { ... } while (!is_last_gpte(...))"), unrolled: the format's levels are
+            // constants, so each VisitLevel below is compiled with its level as a constant (index shift, reserved-mask
+            // slot, page-size test and scratch slot fold to immediates), as the C reference's walker is unrolled by its
+            // compiler. The steps and their order are the loop's.
+            byte* flat = context.FlatMemory;
+            ulong memorySize = context.MemorySize;
+            Unsafe.SkipInit(out WalkResult outer);
+            if (maxLevel >= 5)
             {
-                ulong tableGpa = TFormat.TableAddress(pte);
-                if (!translator.TryTranslate(tableGpa, nestedAccess, ref observer, out ulong realTableGpa, out WalkResult outer))
+                level = 5;
+                if (!VisitLevel(5, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
+                    ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
-                    return TEnd.Faulted(outer);
+                    goto LevelFailed;
                 }
 
-                ulong pteGpa = realTableGpa + (ulong)(TFormat.Index(addr, level) * TFormat.EntrySize);
-
-                // KVM: kvm_vcpu_gfn_to_hva_prot fails for a gfn with no (visible) memslot → "goto error" with
-                // errcode 0, i.e. a not-present #PF. Our single memslot is [0, memory size); entries are naturally
-                // aligned and memory is whole pages, so one compare covers the entry.
-                if (pteGpa >= context.MemorySize)
+                if (TFormat.IsLastGpte(5, pte, context.Cr4Pse))
                 {
-                    goto Error;
+                    goto Leaf;
                 }
-
-                pte = ReadEntry(in context, pteGpa);
-                observer.OnAccess(TraceKind.Read, level, pteGpa, pte, dimension);
-
-                // "Inverting the NX it lets us AND it like other permission bits."
-                pteAccess &= pte ^ TFormat.NxMask;
-
-                if (!TFormat.IsPresent(pte) && !(TFormat.IsEpt && context.Mbec && (pte & EptPte.UserExecutableMask) != 0))
-                {
-                    goto Error;
-                }
-
-                // SDM 4.7 / 29.3.3.1: a reserved bit in any entry gives RSVD=1, P=1 (KVM is_rsvd_bits_set; for EPT
-                // also is_bad_mt_xwr, which the nested MMU turns into an EPT misconfiguration).
-                if (TFormat.IsEpt
-                    ? context.IsReserved(pte, level) || (context.Mbec && MbecMisconfigured(pte, context))
-                    : context.IsReservedX86(pte, level))
-                {
-                    errcode = (ulong)(PfErr.Rsvd | PfErr.Present);
-                    goto Error;
-                }
-
-                // level is 1..5 here (the format's levels): no bounds check on the walk's hot path.
-                ptes.At(level) = pte;
-                pteGpas.At(level) = pteGpa;
-                if (TFormat.IsLastGpte(level, pte, context.Cr4Pse))
-                {
-                    break;
-                }
-
-                level--;
             }
 
+            if (maxLevel >= 4)
+            {
+                level = 4;
+                if (!VisitLevel(4, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
+                    ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+                {
+                    goto LevelFailed;
+                }
+
+                if (TFormat.IsLastGpte(4, pte, context.Cr4Pse))
+                {
+                    goto Leaf;
+                }
+            }
+
+            if (maxLevel >= 3)
+            {
+                level = 3;
+                if (!VisitLevel(3, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
+                    ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+                {
+                    goto LevelFailed;
+                }
+
+                if (TFormat.IsLastGpte(3, pte, context.Cr4Pse))
+                {
+                    goto Leaf;
+                }
+            }
+
+            if (maxLevel >= 2)
+            {
+                level = 2;
+                if (!VisitLevel(2, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
+                    ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+                {
+                    goto LevelFailed;
+                }
+
+                if (TFormat.IsLastGpte(2, pte, context.Cr4Pse))
+                {
+                    goto Leaf;
+                }
+            }
+
+            level = 1;
+            if (VisitLevel(1, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
+                ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+            {
+                goto Leaf; // level 1 always ends the walk (is_last_gpte)
+            }
+
+        LevelFailed:
+            if (errcode == OuterFault)
+            {
+                return TEnd.Faulted(outer);
+            }
+
+            goto Error;
+
+        Leaf:
             uint pkey = TFormat.ProtectionKey(pte);
             Acc acc = TFormat.GpteAccess(pteAccess ^ TFormat.NxMask);
             ulong checkedAccess = access;
@@ -224,11 +263,71 @@ namespace Workbench.Mmu.Walk
             return Fail<TEnd, TResult>(errcode, access, in context, addr, level, Acc.None, pteAccess);
         }
 
+        /// <summary>
+        /// One level of the walk, the body of walk_addr_generic's loop up to is_last_gpte: translate the table GPA,
+        /// read the entry, accumulate its access bits, check P and the reserved bits, remember it for A/D. Inlined per level with <paramref name="level"/> a constant (see the unrolled walk above).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool VisitLevel<TTranslator>(int level, in WalkContext context, byte* flat, ulong memorySize,
+            ulong addr, ulong nestedAccess, int dimension, ref ulong pte, ref ulong pteAccess, ref LevelArray ptes,
+            ref LevelArray pteGpas, ref TObserver observer, ref TTranslator translator, ref ulong errcode, ref WalkResult outer)
+            where TTranslator : struct, IGpaTranslator
+        {
+            ulong tableGpa = TFormat.TableAddress(pte);
+            if (!translator.TryTranslate(tableGpa, nestedAccess, ref observer, out ulong realTableGpa, out WalkResult fault))
+            {
+                // Copied out only here: written through the reference on every level, the 72-byte result was zeroed
+                // on every level of every walk.
+                outer = fault;
+                errcode = OuterFault;
+                return false;
+            }
+
+            ulong pteGpa = realTableGpa + ((ulong)(uint)TFormat.Index(addr, level) * (ulong)TFormat.EntrySize);
+
+            // KVM: kvm_vcpu_gfn_to_hva_prot fails for a gfn with no (visible) memslot → "goto error" with errcode 0,
+            // i.e. a not-present #PF. Our single memslot is [0, memory size); entries are naturally aligned and memory
+            // is whole pages, so one compare covers the entry.
+            if (pteGpa >= memorySize)
+            {
+                errcode = 0;
+                return false;
+            }
+
+            ulong entry = ReadEntry(flat, in context, pteGpa);
+            pte = entry;
+            observer.OnAccess(TraceKind.Read, level, pteGpa, entry, dimension);
+
+            // "Inverting the NX it lets us AND it like other permission bits."
+            pteAccess &= entry ^ TFormat.NxMask;
+
+            if (!TFormat.IsPresent(entry) && !(TFormat.IsEpt && context.Mbec && (entry & EptPte.UserExecutableMask) != 0))
+            {
+                errcode = 0;
+                return false;
+            }
+
+            // SDM 4.7 / 29.3.3.1: reserved bits (KVM is_rsvd_bits_set; for EPT also is_bad_mt_xwr, which the nested MMU
+            // turns into an EPT misconfiguration).
+            if (TFormat.IsEpt
+                ? context.IsReserved(entry, level) || (context.Mbec && MbecMisconfigured(entry, context))
+                : context.IsReservedX86(entry, level))
+            {
+                // SDM 4.7 / 29.3.3.1: a reserved bit in any entry gives RSVD=1, P=1.
+                errcode = (ulong)(PfErr.Rsvd | PfErr.Present);
+                return false;
+            }
+
+            ptes.At(level) = entry;
+            pteGpas.At(level) = pteGpa;
+            return true;
+        }
+
         /// <summary>The entry at <paramref name="pteGpa"/> (inside memory): one load from the flat mapping when there is one.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe ulong ReadEntry(in WalkContext context, ulong pteGpa)
+        private static ulong ReadEntry(byte* flat, in WalkContext context, ulong pteGpa)
         {
-            byte* flat = context.FlatMemory;
+            // In this order the flat load is the straight-line path of the compiled walk.
             if (flat != null)
             {
                 return TFormat.EntrySize == 8 ? *(ulong*)(flat + pteGpa) : *(uint*)(flat + pteGpa);

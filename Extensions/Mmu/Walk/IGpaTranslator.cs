@@ -34,7 +34,7 @@ namespace Workbench.Mmu.Walk
             where TObserver : IWalkObserver
         {
             realGpa = gpa;
-            fault = default;
+            Unsafe.SkipInit(out fault); // read only when the translation fails, which it never does
             return true;
         }
     }

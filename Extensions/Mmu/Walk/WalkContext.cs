@@ -58,7 +58,7 @@ namespace Workbench.Mmu.Walk
             {
                 for (int level = 1; level <= 5; level++)
                 {
-                    _reservedMasks[(bit7 * 5) + level - 1] = format.GetReservedMask(bit7, level);
+                    _reservedMasks[(int)ReservedMaskSlot(level, (ulong)bit7)] = format.GetReservedMask(bit7, level);
                 }
             }
 
@@ -177,7 +177,14 @@ namespace Workbench.Mmu.Walk
         /// <summary><c>rsvd_bits_mask[bit 7][level - 1]</c>; <paramref name="level"/> is 1..5 (a format's levels), so unchecked.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private ulong ReservedMask(ulong gpte, int level)
-            => Unsafe.Add(ref Unsafe.AsRef(in _reservedMasks[0]), (int)(((gpte >> 7) & 1) * 5) + level - 1);
+            => Unsafe.Add(ref Unsafe.AsRef(in _reservedMasks[0]), (nint)ReservedMaskSlot(level, (gpte >> 7) & 1));
+
+        /// <summary>
+        /// Where <c>rsvd_bits_mask[bit7][level - 1]</c> is kept: the two masks of a level side by side, so that with the
+        /// level a constant (the walk is unrolled) the slot is bit 7 plus a constant.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static nuint ReservedMaskSlot(int level, ulong bit7) => (nuint)(((uint)(level - 1) * 2) + bit7);
 
         /// <summary>PDPTR <paramref name="index"/> (0..3; KVM <c>kvm_pdptr_read</c>).</summary>
         /// <remarks>An indexed load, not a switch: the index comes from address bits 31:30 and changes from walk to walk.</remarks>
@@ -199,7 +206,7 @@ namespace Workbench.Mmu.Walk
         private byte _element0;
     }
 
-    /// <summary>KVM <c>rsvd_bits_mask[2][5]</c>, flattened (index = bit7 * 5 + level - 1).</summary>
+    /// <summary>KVM <c>rsvd_bits_mask[2][5]</c>, flattened (index = (level - 1) * 2 + bit7).</summary>
     [InlineArray(10)]
     internal struct ReservedMaskTable
     {
