@@ -168,8 +168,14 @@ public sealed class BenchVerb : ICliVerb
             }
 
             GC.Collect();
+            jitLog?.Drain();
             int sweepRc = MeasureSweep(sweep, a, output);
             rc |= sweepRc;
+            foreach (string compiled in jitLog?.Drain() ?? [])
+            {
+                Console.Error.WriteLine($"jit during {sweep.Name}: {compiled}");
+            }
+
             output.Flush();
         }
 

@@ -99,17 +99,17 @@ namespace Workbench.Mmu.Walk
                 // KVM walk_addr_generic, PTTYPE 64 with level == PT32E_ROOT_LEVEL: the PDPTE comes from
                 // mmu->get_pdptr(), loaded at MOV CR (SDM 4.4.1); it is not re-read and has no A bit.
                 int pdptIndex = (int)(addr >> 30) & 3;
-                if (context.PdptrsFromMemory)
+                if (!context.PdptrsFromMemory)
+                {
+                    pte = context.GetPdptr(pdptIndex);
+                    observer.OnAccess(TraceKind.PdptrRegister, 3, context.PdptBase + ((ulong)pdptIndex * 8), pte, dimension);
+                }
+                else
                 {
                     // SVM nested NPT in PAE format (KVM nested_svm_get_tdp_pdptr): read from memory at nCR3 each time.
                     ulong pdpteGpa = context.Root + ((ulong)pdptIndex * 8);
                     pte = pdpteGpa + 8 <= context.MemorySize ? TFormat.ReadEntry(context.Memory, pdpteGpa) : 0;
                     observer.OnAccess(TraceKind.Read, 3, pdpteGpa, pte, dimension);
-                }
-                else
-                {
-                    pte = context.GetPdptr(pdptIndex);
-                    observer.OnAccess(TraceKind.PdptrRegister, 3, context.PdptBase + ((ulong)pdptIndex * 8), pte, dimension);
                 }
 
                 if (!TFormat.IsPresent(pte))
@@ -336,7 +336,9 @@ namespace Workbench.Mmu.Walk
             return TFormat.ReadEntry(context.Memory, pteGpa);
         }
 
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        // Out of the walk's line, but compiled fully optimized at once like the walk: the access sweep faults on most of
+        // its cases, and tier-0 code here would run for the first part of every sweep (each job of --jobs alike).
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static TResult Fail<TEnd, TResult>(ulong errcode, ulong access, in WalkContext context, ulong addr, int level, Acc acc,
             ulong rawPteAccess)
             where TEnd : struct, IWalkEnd<TResult>
@@ -415,6 +417,7 @@ namespace Workbench.Mmu.Walk
         /// leaf of a write, D; write back only entries that changed (SDM 4.8 / 29.3.5: the CPU sets A on every entry
         /// used and D on the leaf of a write, never for an access that faults).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // as Fail: every first access of a page sets A (and D)
         private static void UpdateAccessedDirty(in WalkContext context, ref LevelArray ptes, ref LevelArray pteGpas,
             int maxLevel, int leafLevel, bool write, ref TObserver observer)
         {
