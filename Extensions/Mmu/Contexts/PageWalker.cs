@@ -53,7 +53,11 @@ namespace Workbench.Mmu.Contexts
 
         // The same walk ending in a CompactWalk, for the x86 formats (an EPT walk's faults carry more than it holds).
         private delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> _compactWalk = &CompactWalkAs<NoPagingFormat>;
-        private int _linearAddressBits = 32;
+        // Linearization, from the mode: truncate to 32 bits (outside IA-32e mode), then the canonical check as one
+        // sign-extension by this shift (64 - 48 or 64 - 57; 0 where every address passes).
+        private bool _truncateLinear = true;
+        private int _canonicalShift;
+        private PageWalker? _translateThrough;
 
         /// <summary>Creates an unconfigured walker (paging off, empty format) named as its structure variant names it.</summary>
         /// <param name="name">The variant's name for the object (<c>root_mmu</c>, <c>nested_mmu</c>, <c>gva_walk</c>, …).</param>
@@ -92,7 +96,15 @@ namespace Workbench.Mmu.Contexts
         /// The walker every table GPA and the final GPA are translated through (KVM <c>kvm_translate_gpa</c> →
         /// <c>translate_nested_gpa</c> → <c>arch.mmu-&gt;gva_to_gpa</c>); null for a 1-D walker.
         /// </summary>
-        public PageWalker? TranslateThrough { get; set; }
+        public PageWalker? TranslateThrough
+        {
+            get => _translateThrough;
+            set
+            {
+                _translateThrough = value;
+                _compactWalk = CompactWalkFunctionOf(Mode, value);
+            }
+        }
 
         /// <summary>The root loaded by the last <see cref="Load"/> (CR3, EPTP or nCR3).</summary>
         public ulong Root { get; private set; }
@@ -207,7 +219,7 @@ namespace Workbench.Mmu.Contexts
         /// Whether <see cref="GvaToGpaCompact"/> may be used: a 1-D walker (no <see cref="TranslateThrough"/>) of an
         /// x86 format, whose walks only translate or raise #PF.
         /// </summary>
-        internal bool CanWalkCompact => _compactWalk != null && TranslateThrough is null;
+        internal bool CanWalkCompact => _compactWalk != null;
 
         /// <summary>
         /// <see cref="GvaToGpa"/> without a trace, returning the 16-byte <see cref="CompactWalk"/> (same walk, same A/D
@@ -218,7 +230,7 @@ namespace Workbench.Mmu.Contexts
             return _compactWalk(this, address, access, rflags, pkru);
         }
 
-        private static delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> CompactWalkFunctionOf(PagingMode mode) => mode switch
+        private static delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> CompactWalkFunctionOf(PagingMode mode, PageWalker? translateThrough) => translateThrough is not null ? null : mode switch
         {
             PagingMode.Long4 => &CompactWalkAs<Long4Format>,
             PagingMode.Long5 => &CompactWalkAs<Long5Format>,
@@ -267,14 +279,13 @@ namespace Workbench.Mmu.Contexts
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         internal bool TryLinearize(ref ulong address)
         {
-            int bits = _linearAddressBits;
-            if (bits == 32)
+            if (_truncateLinear)
             {
                 address = (uint)address;
-                return true;
             }
 
-            return bits == 64 || Vcpu.IsCanonical(address, bits);
+            int shift = _canonicalShift;
+            return (ulong)((long)(address << shift) >> shift) == address;
         }
 
         /// <summary>
@@ -384,8 +395,10 @@ namespace Workbench.Mmu.Contexts
             Format = format;
             Mode = mode;
             _walk = WalkFunctionOf(mode);
-            _compactWalk = CompactWalkFunctionOf(mode);
-            _linearAddressBits = LinearAddressBitsOf(mode);
+            _compactWalk = CompactWalkFunctionOf(mode, TranslateThrough);
+            int linearAddressBits = LinearAddressBitsOf(mode);
+            _truncateLinear = linearAddressBits == 32;
+            _canonicalShift = linearAddressBits is 48 or 57 ? 64 - linearAddressBits : 0;
             _configured = true;
             Reconfigurations++;
             return true;

@@ -152,7 +152,8 @@ namespace Workbench.Mmu.Walk
             uint fault = ((uint)Unsafe.Add(ref Unsafe.AsRef(in _permissions[0]), (int)index) >> access) & 1;
             if (_pkruMask == 0)
             {
-                return (0UL - fault) & (ulong)PfErr.Present;
+                // PFERR_PRESENT_MASK is bit 0: the fault bit is the error code.
+                return fault * (ulong)PfErr.Present;
             }
 
             // SDM 4.6.2: AD/WD of the key, masked by what applies to this access.
