@@ -27,6 +27,15 @@ public sealed class AccessSweep
     private readonly Vcpu _vcpu;
     private readonly GuestMemory _memory;
     private readonly ulong[] _entryAddress;
+
+    // The per-case path's addresses and fixed entries, in fields rather than indexed from _entryAddress.
+    private readonly ulong _pteAddress;
+    private readonly ulong _pdeAddress;
+    private readonly ulong _pdpteAddress;
+    private readonly ulong _pml4eAddress;
+    private readonly ulong _pml5eAddress;
+    private readonly ulong _pml4e;
+    private readonly ulong _pml5e;
     private readonly AccessOracleFunction? _oracle;
     private AccessCase _loadedRegisterFlags;
     private bool _registersLoaded;
@@ -56,6 +65,17 @@ public sealed class AccessSweep
         for (int level = 1; level <= Layout.Levels; level++)
         {
             _entryAddress[level] = Layout.EntryAddress(level);
+        }
+
+        _pteAddress = Layout.EntryAddress(1);
+        _pdeAddress = Layout.EntryAddress(2);
+        _pdpteAddress = Layout.EntryAddress(3);
+        _pml4eAddress = Layout.EntryAddress(4);
+        _pml4e = Layout.Entry(AccessCase.None, 4);
+        if (Layout.Levels == 5)
+        {
+            _pml5eAddress = Layout.EntryAddress(5);
+            _pml5e = Layout.Entry(AccessCase.None, 5);
         }
 
         _memory.TryWriteU64(AccessLayout.DataPhys, AccessLayout.DataWord);
@@ -194,21 +214,24 @@ public sealed class AccessSweep
         }
 
         // access.c ac_test_setup_ptes writes every entry of the walk, top down. Entries above the PDE are
-        // rewritten too so that A bits set by the previous case's walk do not leak into this one.
-        int leaf = AccessLayout.LeafLevel(flags);
+        // rewritten too so that A bits set by the previous case's walk do not leak into this one. Those above
+        // the PDPTE never change: they were computed once, in the constructor.
+        bool largePage = (flags & AccessCase.PdePse) != 0;
         bool stored = true;
-        for (int level = Layout.Levels; level > 2; level--)
+        if (Layout.Levels == 5)
         {
-            stored &= _memory.TryWriteU64(_entryAddress[level], Layout.Entry(flags, level));
+            stored &= _memory.TryWriteU64(_pml5eAddress, _pml5e);
         }
 
+        stored &= _memory.TryWriteU64(_pml4eAddress, _pml4e);
+        stored &= _memory.TryWriteU64(_pdpteAddress, Layout.Pdpte(flags));
         pdeBefore = Layout.Pde(flags);
-        stored &= _memory.TryWriteU64(_entryAddress[2], pdeBefore);
+        stored &= _memory.TryWriteU64(_pdeAddress, pdeBefore);
         pteBefore = 0;
-        if (leaf == 1)
+        if (!largePage)
         {
             pteBefore = AccessLayout.Pte(flags);
-            stored &= _memory.TryWriteU64(_entryAddress[1], pteBefore);
+            stored &= _memory.TryWriteU64(_pteAddress, pteBefore);
         }
 
         if (!stored)
@@ -243,11 +266,11 @@ public sealed class AccessSweep
             false,
             trace);
 
-        _memory.TryReadU64(_entryAddress[2], out ulong pdeAfter);
+        _memory.TryReadU64(_pdeAddress, out ulong pdeAfter);
         ulong pteAfter = 0;
-        if (leaf == 1)
+        if (!largePage)
         {
-            _memory.TryReadU64(_entryAddress[1], out pteAfter);
+            _memory.TryReadU64(_pteAddress, out pteAfter);
         }
 
         bool fault = result.Outcome == WalkOutcome.PageFault;
