@@ -41,8 +41,44 @@ public static class AccessChecker
     /// <param name="observed">What the model did.</param>
     /// <param name="expectedGpa">The GPA a completed access must reach.</param>
     /// <param name="expectedFaultAddress">The CR2 a fault must report.</param>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static string? Compare(
+        AccessCase flags,
+        in AccessExpectation expected,
+        in AccessObservation observed,
+        ulong expectedGpa,
+        ulong expectedFaultAddress)
+        => Agrees(flags, expected, observed, expectedGpa, expectedFaultAddress)
+            ? null
+            : Describe(flags, expected, observed, expectedGpa, expectedFaultAddress);
+
+    /// <summary>
+    /// Whether <see cref="Compare"/> finds no difference: the same checks as one expression of ORed differences, so
+    /// that the sweep's per-case check is a handful of compares and one branch (the low flag bits change from case to
+    /// case, and a branch per check would follow them).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool Agrees(
+        AccessCase flags,
+        in AccessExpectation expected,
+        in AccessObservation observed,
+        ulong expectedGpa,
+        ulong expectedFaultAddress)
+    {
+        bool fault = observed.Outcome == WalkOutcome.PageFault;
+        bool completed = observed.Outcome == WalkOutcome.Ok;
+        bool hasPte = (flags & AccessCase.PdePse) == 0;
+        ulong difference = (fault | completed ? 0UL : 1UL)
+            | (fault == expected.Fault ? 0UL : 1UL)
+            | ((observed.Pde ^ expected.Pde) & ~expected.PdeIgnore)
+            | (hasPte ? observed.Pte ^ expected.Pte : 0)
+            | (fault ? (observed.ErrorCode ^ expected.ErrorCode) | (observed.FaultAddress ^ expectedFaultAddress) : observed.Gpa ^ expectedGpa);
+        return difference == 0;
+    }
+
+    /// <summary>The first difference in access.c's check order (the slow path of <see cref="Compare"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string? Describe(
         AccessCase flags,
         in AccessExpectation expected,
         in AccessObservation observed,
