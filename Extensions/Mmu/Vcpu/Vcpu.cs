@@ -196,7 +196,8 @@ namespace Workbench.Mmu
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Invlpg(ulong gva)
         {
-            if (IsLongMode && !IsCanonical(gva, (_cr4 & Cr4.LA57) != 0 ? 57 : 48))
+            // (_efer read directly: the JIT left IsLongMode as a call in this method.)
+            if ((_efer & Efer.LMA) != 0 && !IsCanonical(gva, (_cr4 & Cr4.LA57) != 0 ? 57 : 48))
             {
                 return;
             }
@@ -231,7 +232,8 @@ namespace Workbench.Mmu
                 }
             }
 
-            if (walkMmu is not null)
+            // kvm_mmu_invalidate_addr: "if (!mmu->sync_spte) return;" before it looks at any root.
+            if (walkMmu is not null && walkMmu.HasSyncSpte)
             {
                 _vm.Mmu.InvalidateAddress(this, walkMmu, gva);
             }
