@@ -63,6 +63,7 @@ public sealed class AccessCaseSpace
     /// <c>((flags | invalid_mask) + 1) &amp; ~invalid_mask</c>) until a legal case or the end.
     /// </summary>
     /// <returns><see langword="false"/> when the space is exhausted.</returns>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool TryBump(ref AccessCase flags)
     {
         uint word = NextLegal((uint)flags, End);
@@ -145,6 +146,7 @@ public sealed class AccessCaseSpace
     /// <paramref name="end"/>. One step is <c>ac_test_bump_one</c>: <c>((word | invalid_mask) + 1) &amp; ~invalid_mask</c>
     /// (setting the invalid bits first makes the carry skip over them).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private uint NextLegal(uint word, uint end)
     {
         uint invalid = (uint)InvalidMask;

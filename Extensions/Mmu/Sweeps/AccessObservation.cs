@@ -67,14 +67,20 @@ public static class AccessChecker
     {
         bool fault = observed.Outcome == WalkOutcome.PageFault;
         bool completed = observed.Outcome == WalkOutcome.Ok;
-        bool hasPte = (flags & AccessCase.PdePse) == 0;
+        ulong ifFault = MaskOf(fault);
+        ulong ifPte = MaskOf((flags & AccessCase.PdePse) == 0);
         ulong difference = (fault | completed ? 0UL : 1UL)
             | (fault == expected.Fault ? 0UL : 1UL)
             | ((observed.Pde ^ expected.Pde) & ~expected.PdeIgnore)
-            | (hasPte ? observed.Pte ^ expected.Pte : 0)
-            | (fault ? (observed.ErrorCode ^ expected.ErrorCode) | (observed.FaultAddress ^ expectedFaultAddress) : observed.Gpa ^ expectedGpa);
+            | ((observed.Pte ^ expected.Pte) & ifPte)
+            | (((observed.ErrorCode ^ expected.ErrorCode) | (observed.FaultAddress ^ expectedFaultAddress)) & ifFault)
+            | ((observed.Gpa ^ expectedGpa) & ~ifFault);
         return difference == 0;
     }
+
+    /// <summary>All ones when <paramref name="condition"/>, else 0 (a compare and a negation, no branch).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong MaskOf(bool condition) => 0UL - (condition ? 1UL : 0UL);
 
     /// <summary>The first difference in access.c's check order (the slow path of <see cref="Compare"/>).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
