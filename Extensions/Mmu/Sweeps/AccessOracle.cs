@@ -38,7 +38,9 @@ public static class AccessOracle
     /// access (<paramref name="pteBefore"/> is ignored for a 2 MiB PDE). The flags must come from an
     /// <see cref="AccessCaseSpace"/>: pte/pde bits 51 and 36 are then set only where they are reserved.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // Inlined into the sweep's check: called, its 40-byte result came back through a temporary whose copy (wide loads of
+    // narrow stores just made) stalled store forwarding on every case.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static AccessExpectation Expect(AccessCase flags, ulong pteBefore, ulong pdeBefore)
     {
         ulong pte = pteBefore;
