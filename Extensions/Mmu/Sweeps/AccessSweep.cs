@@ -175,7 +175,17 @@ public sealed class AccessSweep
     public bool RunAndCheck(AccessCase flags, out AccessExpectation expected, out AccessObservation observed, out string? reason)
     {
         ExecuteInto(flags, trace: null, out observed, out ulong pteBefore, out ulong pdeBefore, out string? setupError);
-        expected = _oracle is null ? AccessOracle.Expect(flags, pteBefore, pdeBefore) : _oracle(flags, pteBefore, pdeBefore);
+        // Two assignments, not one conditional expression: joined, both results went through one temporary and a
+        // 32-byte copy of it (the store-forwarding stall ExecuteInto avoids).
+        if (_oracle is null)
+        {
+            expected = AccessOracle.Expect(flags, pteBefore, pdeBefore);
+        }
+        else
+        {
+            expected = _oracle(flags, pteBefore, pdeBefore);
+        }
+
         if (setupError is null
             && AccessChecker.Agrees(flags, expected, observed, AccessLayout.DataPhys, AccessLayout.TestAddress)
             && !(_vm.BuildsPageTables && _vm.Mmu.RetryFailures.Count > 0))
