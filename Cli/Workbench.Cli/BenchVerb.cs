@@ -186,6 +186,13 @@ public sealed class BenchVerb : ICliVerb
     {
         var inv = CultureInfo.InvariantCulture;
         var sweep = new AccessSweep(new AccessSweepOptions(figure.MaxPhyAddr, figure.Pku, 4, AccessShard.All, null));
+
+        // The same warm-up as the walk figures (WalkTimer.WarmUp: until tiered compilation has been quiet for a while):
+        // with only the one untimed run below, a sweep shorter than the tiering delay (the 933,888-case one: 0.6 s for
+        // all its runs) timed Vcpu.Access as ReadyToRun and instrumented code and the walker's helpers at tier 0
+        // (docs/benchmarks.md, "Sweep per-case profile"). The body is the sweep's first 50,000 cases on its own VM.
+        var warmUp = new AccessSweep(new AccessSweepOptions(figure.MaxPhyAddr, figure.Pku, 4, AccessShard.All, Limit: 50_000));
+        WalkTimer.WarmUp(() => warmUp.Run(), TimeSpan.FromSeconds(2.5));
         int reps = a.SweepRepetitions;
         var seconds = new double[reps];
         var bytes = new double[reps];

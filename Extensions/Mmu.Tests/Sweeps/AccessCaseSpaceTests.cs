@@ -47,6 +47,45 @@ public sealed class AccessCaseSpaceTests
         Assert.Equal(space.CountLegal(), count);
     }
 
+    [Theory]
+    [InlineData(52, true)]
+    [InlineData(36, false)]
+    [InlineData(52, false)]
+    public void Enumeration_is_the_brute_force_filter_in_counting_order(int maxPhyAddr, bool pku)
+    {
+        // TryBump skips runs of illegal words at once (IllegalWhateverBelow); the brute force tests every subset of the
+        // valid bits, in increasing order, with Legal alone. Same words, same order: same count and same digest.
+        var space = new AccessCaseSpace(maxPhyAddr, pku);
+        uint valid = ~(uint)space.InvalidMask & (AccessCaseSpace.End - 1);
+        long bruteCount = 0;
+        ulong bruteDigest = 14695981039346656037UL;
+        uint subset = 0;
+        do
+        {
+            if (((AccessCase)subset).Legal())
+            {
+                bruteCount++;
+                bruteDigest = (bruteDigest ^ subset) * 1099511628211UL;
+            }
+
+            subset = (subset - valid) & valid;
+        }
+        while (subset != 0);
+
+        long count = 0;
+        ulong digest = 14695981039346656037UL;
+        AccessCase flags = AccessCase.None;
+        do
+        {
+            count++;
+            digest = (digest ^ (uint)flags) * 1099511628211UL;
+        }
+        while (space.TryBump(ref flags));
+
+        Assert.Equal(bruteCount, count);
+        Assert.Equal(bruteDigest, digest);
+    }
+
     [Fact]
     public void Enumeration_is_ascending_starts_at_zero_and_only_yields_legal_cases_of_the_space()
     {

@@ -150,24 +150,22 @@ namespace Workbench.Mmu.Memory
         }
 
         /// <summary>Writes a little-endian u64. Returns false (and writes nothing) when any byte is outside memory.</summary>
+        /// <remarks>
+        /// The aligned store into the flat mapping is inlined into the caller (the access sweep writes four or five
+        /// paging entries per case); everything else is <see cref="TryWriteU64Slow"/>, whose stack buffer would
+        /// otherwise give every call a zeroed frame and a stack cookie.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool TryWriteU64(ulong gpa, ulong value)
         {
-            if ((gpa & 7) == 0 && gpa < _size)
+            if ((gpa & 7) == 0 && gpa < _size && _flat != null)
             {
-                if (_flat != null)
-                {
-                    MarkWritten(gpa);
-                    *(ulong*)(_flat + gpa) = value;
-                    return true;
-                }
-
-                GetOrAddPage(gpa)[(gpa >> 3) & IndexMask] = value;
+                MarkWritten(gpa);
+                *(ulong*)(_flat + gpa) = value;
                 return true;
             }
 
-            Span<byte> bytes = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
-            return TryWrite(gpa, bytes);
+            return TryWriteU64Slow(gpa, value);
         }
 
         /// <summary>Reads a little-endian u32. Returns false when any byte is outside memory.</summary>
@@ -405,6 +403,20 @@ namespace Workbench.Mmu.Memory
             }
 
             return page;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private bool TryWriteU64Slow(ulong gpa, ulong value)
+        {
+            if ((gpa & 7) == 0 && gpa < _size)
+            {
+                GetOrAddPage(gpa)[(gpa >> 3) & IndexMask] = value;
+                return true;
+            }
+
+            Span<byte> bytes = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+            return TryWrite(gpa, bytes);
         }
 
         private bool TryReadU64Slow(ulong gpa, out ulong value)

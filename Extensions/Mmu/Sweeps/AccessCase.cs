@@ -204,6 +204,7 @@ public static class AccessCaseNames
     /// pde/pte bit 51/36, pde.13 and, when EFER.NXE = 0, pde/pte XD ("reserved bit page faults are terminal
     /// and multiple reserved bits do not affect the error code").
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static bool Legal(this AccessCase flags)
     {
         // access.c ac_test_legal: "if (F(AC_CPU_CR4_SMEP)) return false;" makes the later

@@ -63,6 +63,7 @@ public sealed class AccessCaseSpace
     /// <c>((flags | invalid_mask) + 1) &amp; ~invalid_mask</c>) until a legal case or the end.
     /// </summary>
     /// <returns><see langword="false"/> when the space is exhausted.</returns>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool TryBump(ref AccessCase flags)
     {
         uint word = NextLegal((uint)flags, End);
@@ -145,19 +146,58 @@ public sealed class AccessCaseSpace
     /// <paramref name="end"/>. One step is <c>ac_test_bump_one</c>: <c>((word | invalid_mask) + 1) &amp; ~invalid_mask</c>
     /// (setting the invalid bits first makes the carry skip over them).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private uint NextLegal(uint word, uint end)
     {
         uint invalid = (uint)InvalidMask;
         do
         {
-            // ac_test_legal rejects every word with CR4.SMEP, whatever its lower bits: carry past them all at once
-            // instead of stepping through them (half of the counter's range; the order is unchanged).
-            uint lowerBits = (word & (uint)AccessCase.CpuCr4Smep) != 0 ? (uint)AccessCase.CpuCr4Smep - 1 : 0;
-            word = ((word | invalid | lowerBits) + 1) & ~invalid;
+            // Setting the bits IllegalWhateverBelow returns as well carries past every word that differs from this one
+            // only in them: all of them are illegal, so the order is unchanged and only illegal words are skipped.
+            word = ((word | invalid | IllegalWhateverBelow(word)) + 1) & ~invalid;
         }
         while (word < end && !((AccessCase)word).Legal());
 
         return word;
+    }
+
+    /// <summary>
+    /// For a word that <c>ac_test_legal</c> rejects by a rule that reads only bits at or above some bit <c>b</c>, the
+    /// mask of the bits below <c>b</c> (the largest such mask over the rules that reject it); 0 for a legal word. With
+    /// PKU, 86 % of the counter's words are illegal, most of them by these rules, and were tested one at a time.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static uint IllegalWhateverBelow(uint word)
+    {
+        const uint smep = (uint)AccessCase.CpuCr4Smep;
+        const uint fetchWrite = (uint)(AccessCase.AccessFetch | AccessCase.AccessWrite);
+        const uint pkruBits = (uint)(AccessCase.PkuAd | AccessCase.PkuWd);
+        const uint pke = (uint)AccessCase.CpuCr4Pke;
+        const uint pse = (uint)AccessCase.PdePse;
+        const uint bit13 = (uint)AccessCase.PdeBit13;
+
+        // ac_test_legal: CR4.SMEP (bit 28) is never run; a fetch (24) is not a write (23); PKRU.AD/WD (19, 20) only
+        // with CR4.PKE (29); pde.13 (17) only with pde.pse (12). Each reads only its own bits.
+        uint below = (word & smep) != 0 ? smep - 1 : 0;
+        below |= (word & fetchWrite) == fetchWrite ? (uint)AccessCase.AccessWrite - 1 : 0;
+        below |= (word & pke) == 0 && (word & pkruBits) != 0 ? (uint)AccessCase.PkuAd - 1 : 0;
+        below |= (word & pse) == 0 && (word & bit13) != 0 ? pse - 1 : 0;
+
+        // At most one reserved-bit flag: with two or more set, the bits below the second-highest one do not matter.
+        uint reserved = (uint)(AccessCase.PdeBit51 | AccessCase.PdeBit36 | AccessCase.PdeBit13 | AccessCase.PteBit51 | AccessCase.PteBit36);
+        if ((word & (uint)AccessCase.CpuEferNx) == 0)
+        {
+            reserved |= (uint)(AccessCase.PdeNx | AccessCase.PteNx);
+        }
+
+        uint set = word & reserved;
+        uint belowHighest = set & ~(0x8000_0000u >> BitOperations.LeadingZeroCount(set | 1));
+        if (belowHighest != 0)
+        {
+            below |= (0x8000_0000u >> BitOperations.LeadingZeroCount(belowHighest)) - 1;
+        }
+
+        return below;
     }
 
     /// <summary>Whether <paramref name="flags"/> belongs to this space (legal, and no masked-out flag set).</summary>

@@ -90,6 +90,7 @@ public sealed class AccessLayout
     /// The table that holds the level-<paramref name="level"/> entry of the test address: the root for
     /// <see cref="Levels"/>, then one 4 KiB page per level below it (access.c <c>ac_test_alloc_pt</c>).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ulong TableOf(int level) => PagingStructuresPhys + (ulong)(Levels - level) * 4096;
 
     /// <summary>Guest-physical address of the level-<paramref name="level"/> entry on the test address's walk.</summary>
@@ -116,7 +117,7 @@ public sealed class AccessLayout
             case 4:
                 return TableOf(level - 1) | Present | Writable | User;
             case 3:
-                return TableOf(2) | Present | User | (Has(flags, AccessCase.PdpteNoWritable) ? 0 : Writable);
+                return Pdpte(flags);
             case 2:
                 return Pde(flags);
             case 1:
@@ -126,56 +127,50 @@ public sealed class AccessLayout
         }
     }
 
+    /// <summary>The PDPTE for a case: points at the PD, U = 1, R/W = 1 unless "pdpte.ro".</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public ulong Pdpte(AccessCase flags) => TableOf(2) | Present | User | (Writable - BitIf(flags, AccessCase.PdpteNoWritable, Writable));
+
     /// <summary>The PDE for a case: a 2 MiB leaf at <see cref="DataPhys"/> with "pde.pse", else a pointer to the PT.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ulong Pde(AccessCase flags)
     {
         ulong pde;
         if (Has(flags, AccessCase.PdePse))
         {
-            pde = (DataPhys & PseBaseMask) | PageSize;
-            if (Has(flags, AccessCase.PkuPkey))
-            {
-                pde |= 1UL << ProtectionKeyShift;
-            }
+            pde = (DataPhys & PseBaseMask) | PageSize | BitIf(flags, AccessCase.PkuPkey, 1UL << ProtectionKeyShift);
         }
         else
         {
-            pde = TableOf(1);
-            if (Has(flags, AccessCase.PkuPkey))
-            {
-                // access.c: "The protection key is ignored on non-leaf entries." Key 2 is fully denied in
-                // PKRU, so a walker that took the key from here would fault.
-                pde |= 2UL << ProtectionKeyShift;
-            }
+            // access.c: "The protection key is ignored on non-leaf entries." Key 2 is fully denied in
+            // PKRU, so a walker that took the key from here would fault.
+            pde = TableOf(1) | BitIf(flags, AccessCase.PkuPkey, 2UL << ProtectionKeyShift);
         }
 
-        pde |= Has(flags, AccessCase.PdePresent) ? Present : 0;
-        pde |= Has(flags, AccessCase.PdeWritable) ? Writable : 0;
-        pde |= Has(flags, AccessCase.PdeUser) ? User : 0;
-        pde |= Has(flags, AccessCase.PdeAccessed) ? Accessed : 0;
-        pde |= Has(flags, AccessCase.PdeDirty) ? Dirty : 0;
-        pde |= Has(flags, AccessCase.PdeNx) ? ExecuteDisable : 0;
-        pde |= Has(flags, AccessCase.PdeBit51) ? 1UL << 51 : 0;
-        pde |= Has(flags, AccessCase.PdeBit36) ? 1UL << 36 : 0;
-        pde |= Has(flags, AccessCase.PdeBit13) ? 1UL << 13 : 0;
-        return pde;
+        return pde
+            | BitIf(flags, AccessCase.PdePresent, Present)
+            | BitIf(flags, AccessCase.PdeWritable, Writable)
+            | BitIf(flags, AccessCase.PdeUser, User)
+            | BitIf(flags, AccessCase.PdeAccessed, Accessed)
+            | BitIf(flags, AccessCase.PdeDirty, Dirty)
+            | BitIf(flags, AccessCase.PdeNx, ExecuteDisable)
+            | BitIf(flags, AccessCase.PdeBit51, 1UL << 51)
+            | BitIf(flags, AccessCase.PdeBit36, 1UL << 36)
+            | BitIf(flags, AccessCase.PdeBit13, 1UL << 13);
     }
 
     /// <summary>The PTE for a case: the 4 KiB page at <see cref="DataPhys"/> with the case's bits.</summary>
-    public static ulong Pte(AccessCase flags)
-    {
-        ulong pte = DataPhys;
-        pte |= Has(flags, AccessCase.PkuPkey) ? 1UL << ProtectionKeyShift : 0;
-        pte |= Has(flags, AccessCase.PtePresent) ? Present : 0;
-        pte |= Has(flags, AccessCase.PteWritable) ? Writable : 0;
-        pte |= Has(flags, AccessCase.PteUser) ? User : 0;
-        pte |= Has(flags, AccessCase.PteAccessed) ? Accessed : 0;
-        pte |= Has(flags, AccessCase.PteDirty) ? Dirty : 0;
-        pte |= Has(flags, AccessCase.PteNx) ? ExecuteDisable : 0;
-        pte |= Has(flags, AccessCase.PteBit51) ? 1UL << 51 : 0;
-        pte |= Has(flags, AccessCase.PteBit36) ? 1UL << 36 : 0;
-        return pte;
-    }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static ulong Pte(AccessCase flags) => DataPhys
+        | BitIf(flags, AccessCase.PkuPkey, 1UL << ProtectionKeyShift)
+        | BitIf(flags, AccessCase.PtePresent, Present)
+        | BitIf(flags, AccessCase.PteWritable, Writable)
+        | BitIf(flags, AccessCase.PteUser, User)
+        | BitIf(flags, AccessCase.PteAccessed, Accessed)
+        | BitIf(flags, AccessCase.PteDirty, Dirty)
+        | BitIf(flags, AccessCase.PteNx, ExecuteDisable)
+        | BitIf(flags, AccessCase.PteBit51, 1UL << 51)
+        | BitIf(flags, AccessCase.PteBit36, 1UL << 36);
 
     /// <summary>Lowest level the walk of a case reaches: 2 with "pde.pse", else 1.</summary>
     public static int LeafLevel(AccessCase flags) => Has(flags, AccessCase.PdePse) ? 2 : 1;
@@ -214,4 +209,12 @@ public sealed class AccessLayout
         | AccessCase.CpuCr4Pke | AccessCase.PkuAd | AccessCase.PkuWd;
 
     private static bool Has(AccessCase flags, AccessCase flag) => (flags & flag) != 0;
+
+    /// <summary>
+    /// <paramref name="bit"/> when <paramref name="flag"/> (one flag bit) is set, else 0, without a branch: the sweep
+    /// lays an entry per case and the low flag bits change from one case to the next, so a branch per bit would be
+    /// mispredicted about half the time. Both divisors and the multiplier are powers of two: shifts.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong BitIf(AccessCase flags, AccessCase flag, ulong bit) => (ulong)(((uint)flags / (uint)flag) & 1) * bit;
 }

@@ -41,8 +41,50 @@ public static class AccessChecker
     /// <param name="observed">What the model did.</param>
     /// <param name="expectedGpa">The GPA a completed access must reach.</param>
     /// <param name="expectedFaultAddress">The CR2 a fault must report.</param>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static string? Compare(
+        AccessCase flags,
+        in AccessExpectation expected,
+        in AccessObservation observed,
+        ulong expectedGpa,
+        ulong expectedFaultAddress)
+        => Agrees(flags, expected, observed, expectedGpa, expectedFaultAddress)
+            ? null
+            : Describe(flags, expected, observed, expectedGpa, expectedFaultAddress);
+
+    /// <summary>
+    /// Whether <see cref="Compare"/> finds no difference: the same checks as one expression of ORed differences, so
+    /// that the sweep's per-case check is a handful of compares and one branch (the low flag bits change from case to
+    /// case, and a branch per check would follow them).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static bool Agrees(
+        AccessCase flags,
+        in AccessExpectation expected,
+        in AccessObservation observed,
+        ulong expectedGpa,
+        ulong expectedFaultAddress)
+    {
+        bool fault = observed.Outcome == WalkOutcome.PageFault;
+        bool completed = observed.Outcome == WalkOutcome.Ok;
+        ulong ifFault = MaskOf(fault);
+        ulong ifPte = MaskOf((flags & AccessCase.PdePse) == 0);
+        ulong difference = (fault | completed ? 0UL : 1UL)
+            | (fault == expected.Fault ? 0UL : 1UL)
+            | ((observed.Pde ^ expected.Pde) & ~expected.PdeIgnore)
+            | ((observed.Pte ^ expected.Pte) & ifPte)
+            | (((observed.ErrorCode ^ expected.ErrorCode) | (observed.FaultAddress ^ expectedFaultAddress)) & ifFault)
+            | ((observed.Gpa ^ expectedGpa) & ~ifFault);
+        return difference == 0;
+    }
+
+    /// <summary>All ones when <paramref name="condition"/>, else 0 (a compare and a negation, no branch).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong MaskOf(bool condition) => 0UL - (condition ? 1UL : 0UL);
+
+    /// <summary>The first difference in access.c's check order (the slow path of <see cref="Compare"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string? Describe(
         AccessCase flags,
         in AccessExpectation expected,
         in AccessObservation observed,

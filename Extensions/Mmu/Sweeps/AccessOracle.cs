@@ -38,7 +38,9 @@ public static class AccessOracle
     /// access (<paramref name="pteBefore"/> is ignored for a 2 MiB PDE). The flags must come from an
     /// <see cref="AccessCaseSpace"/>: pte/pde bits 51 and 36 are then set only where they are reserved.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // Inlined into the sweep's check: called, its 40-byte result came back through a temporary whose copy (wide loads of
+    // narrow stores just made) stalled store forwarding on every case.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static AccessExpectation Expect(AccessCase flags, ulong pteBefore, ulong pdeBefore)
     {
         ulong pte = pteBefore;
@@ -67,6 +69,7 @@ public static class AccessOracle
     /// with the #PF error code (entries untouched). The error code alone cannot tell: a supervisor read of a
     /// not-present page faults with error code 0.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool Walk(AccessCase flags, ref ulong pte, ref ulong pde, out ulong errorCode)
     {
         bool userMode = Has(flags, AccessCase.AccessUser);
@@ -81,7 +84,7 @@ public static class AccessOracle
         // SDM 4.7: W/R reflects a write, U/S an access at CPL 3, I/D an instruction fetch; I/D is reported
         // only "if IA32_EFER.NXE = 1 or CR4.SMEP = 1" (otherwise fetches look like reads). P is set for a
         // protection or reserved-bit fault and clear for a not-present one.
-        ulong access = (write ? ErrWrite : 0) | (userMode ? ErrUser : 0) | (fetch && (nxe || smep) ? ErrFetch : 0);
+        ulong access = (write ? ErrWrite : 0) | (userMode ? ErrUser : 0) | (fetch & (nxe | smep) ? ErrFetch : 0);
 
         // Level 2. SDM 4.5.4: a PDE with P = 0 ends the walk (not present; other bits ignored).
         if (!Has(flags, AccessCase.PdePresent))
@@ -91,10 +94,11 @@ public static class AccessOracle
         }
 
         // SDM 4.5.4, tables 4-17/4-18: bits MAXPHYADDR..51 are reserved; bits 20:13 of a 2 MiB PDE are
-        // reserved; XD is reserved when NXE = 0. The case space sets bit 51/36 only where reserved.
-        bool pdeReserved = Has(flags, AccessCase.PdeBit51) || Has(flags, AccessCase.PdeBit36)
-            || (largePage && Has(flags, AccessCase.PdeBit13))
-            || (Has(flags, AccessCase.PdeNx) && !nxe);
+        // reserved; XD is reserved when NXE = 0. The case space sets bit 51/36 only where reserved. (| and &,
+        // not || and &&, here and below: one branch per test rather than one per flag.)
+        bool pdeReserved = Has(flags, AccessCase.PdeBit51) | Has(flags, AccessCase.PdeBit36)
+            | (largePage & Has(flags, AccessCase.PdeBit13))
+            | (Has(flags, AccessCase.PdeNx) & !nxe);
         if (pdeReserved)
         {
             errorCode = access | ErrPresent | ErrReserved;
@@ -103,7 +107,7 @@ public static class AccessOracle
 
         // Rights above the PDE: the PML5E/PML4E allow everything; the PDPTE is U = 1 and R/W = !pdpte.ro.
         // SDM 4.6.1: a right holds only if every entry on the path grants it.
-        bool writable = !Has(flags, AccessCase.PdpteNoWritable) && Has(flags, AccessCase.PdeWritable);
+        bool writable = !Has(flags, AccessCase.PdpteNoWritable) & Has(flags, AccessCase.PdeWritable);
         bool user = Has(flags, AccessCase.PdeUser);
         bool executable = !Has(flags, AccessCase.PdeNx);
 
@@ -116,8 +120,8 @@ public static class AccessOracle
                 return true;
             }
 
-            bool pteReserved = Has(flags, AccessCase.PteBit51) || Has(flags, AccessCase.PteBit36)
-                || (Has(flags, AccessCase.PteNx) && !nxe);
+            bool pteReserved = Has(flags, AccessCase.PteBit51) | Has(flags, AccessCase.PteBit36)
+                | (Has(flags, AccessCase.PteNx) & !nxe);
             if (pteReserved)
             {
                 errorCode = access | ErrPresent | ErrReserved;
@@ -129,49 +133,26 @@ public static class AccessOracle
             executable &= !Has(flags, AccessCase.PteNx);
         }
 
-        ulong violation = 0;
-
-        // SDM 4.6.1 "Determination of Access Rights".
-        if (userMode && !user)
-        {
-            // User-mode accesses (reads, writes, fetches) need U/S = 1 at every level.
-            violation |= ErrPresent;
-        }
-
-        if (write && !writable && (userMode || wp))
-        {
-            // User-mode writes need R/W = 1; supervisor writes need it only with CR0.WP = 1.
-            violation |= ErrPresent;
-        }
-
-        if (fetch && !executable)
-        {
-            // With NXE = 1, fetches need XD = 0 at every level (XD set with NXE = 0 was reserved above).
-            violation |= ErrPresent;
-        }
-
-        if (fetch && !userMode && user && smep)
-        {
-            // SMEP: no supervisor-mode fetch from a user-mode address.
-            violation |= ErrPresent;
-        }
+        // SDM 4.6.1 "Determination of Access Rights". Each rule is a bool combined with & and |, not && and ||:
+        // the PTE bits are the lowest flags and change from one case to the next, so short-circuit branches on
+        // them would be mispredicted about half the time.
+        // - User-mode accesses (reads, writes, fetches) need U/S = 1 at every level.
+        // - User-mode writes need R/W = 1; supervisor writes need it only with CR0.WP = 1.
+        // - With NXE = 1, fetches need XD = 0 at every level (XD set with NXE = 0 was reserved above).
+        // - SMEP: no supervisor-mode fetch from a user-mode address.
+        bool denied = (userMode & !user)
+            | (write & !writable & (userMode | wp))
+            | (fetch & !executable)
+            | (fetch & !userMode & user & smep);
 
         // SDM 4.6.2: protection keys apply with CR4.PKE = 1 (in IA-32e paging, as here) to data accesses to
         // user-mode addresses, whatever the CPL. The leaf carries key 1 with "pkey=1", else key 0, and
         // access.c sets PKRU so that key 0 allows everything and key 1 has AD1 = pkru.ad, WD1 = pkru.wd.
-        if (pke && user && !fetch && Has(flags, AccessCase.PkuPkey))
-        {
-            if (Has(flags, AccessCase.PkuAd))
-            {
-                violation |= ErrPresent | ErrProtectionKey;
-            }
-            else if (write && Has(flags, AccessCase.PkuWd) && (userMode || wp))
-            {
-                // WD stops user-mode writes, and supervisor-mode writes when CR0.WP = 1.
-                violation |= ErrPresent | ErrProtectionKey;
-            }
-        }
+        // AD denies every data access; WD stops user-mode writes, and supervisor-mode writes when CR0.WP = 1.
+        bool keyApplies = pke & user & !fetch & Has(flags, AccessCase.PkuPkey);
+        bool keyDenied = keyApplies & (Has(flags, AccessCase.PkuAd) | (write & Has(flags, AccessCase.PkuWd) & (userMode | wp)));
 
+        ulong violation = (denied | keyDenied ? ErrPresent : 0) | (keyDenied ? ErrProtectionKey : 0);
         if (violation != 0)
         {
             errorCode = access | violation;
@@ -193,5 +174,6 @@ public static class AccessOracle
         return false;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool Has(AccessCase flags, AccessCase flag) => (flags & flag) != 0;
 }

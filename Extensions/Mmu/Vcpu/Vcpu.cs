@@ -199,25 +199,51 @@ namespace Workbench.Mmu
         /// INVLPG. The model has no TLB yet, so the only effect is <see cref="AddressInvalidated"/>; a non-canonical
         /// address is a no-op (KVM <c>kvm_mmu_invalidate_addr</c>: "INVLPG on a non-canonical address is a NOP").
         /// </summary>
+        // Compiled fully optimized at its first call: the access sweep invalidates once per case, and its ReadyToRun
+        // code (interface calls through indirection cells) cost three times the final code for the first second or so.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Invlpg(ulong gva)
         {
-            if (IsLongMode && !IsCanonical(gva, (_cr4 & Cr4.LA57) != 0 ? 57 : 48))
+            // (_efer read directly: the JIT left IsLongMode as a call in this method.)
+            if ((_efer & Efer.LMA) != 0 && !IsCanonical(gva, (_cr4 & Cr4.LA57) != 0 ? 57 : 48))
             {
                 return;
             }
 
             // kvm_mmu_invlpg → kvm_mmu_invalidate_addr(walk_mmu, gva, all roots): resync unsync entries on the path
-            // (nothing for a TDP MMU or nested_mmu, which have no sync_spte).
-            // A loop, not LINQ: the access sweep invalidates once per case.
+            // (nothing for a TDP MMU or nested_mmu, which have no sync_spte). walk_mmu is the context whose walker is
+            // the active one. Every layout keeps its contexts in an array: index it directly rather than through
+            // IReadOnlyList's interface calls (two per context, per case in the sweep).
             PageWalker active = _layout.ActiveWalker;
+            MmuContext? walkMmu = null;
             IReadOnlyList<MmuContext> mmus = _layout.Mmus;
-            for (int i = 0; i < mmus.Count; i++)
+            if (mmus is MmuContext[] array)
             {
-                if (ReferenceEquals(mmus[i].Walker, active))
+                foreach (MmuContext mmu in array)
                 {
-                    _vm.Mmu.InvalidateAddress(this, mmus[i], gva);
-                    break;
+                    if (ReferenceEquals(mmu.Walker, active))
+                    {
+                        walkMmu = mmu;
+                        break;
+                    }
                 }
+            }
+            else
+            {
+                for (int i = 0; i < mmus.Count; i++)
+                {
+                    if (ReferenceEquals(mmus[i].Walker, active))
+                    {
+                        walkMmu = mmus[i];
+                        break;
+                    }
+                }
+            }
+
+            // kvm_mmu_invalidate_addr: "if (!mmu->sync_spte) return;" before it looks at any root.
+            if (walkMmu is not null && walkMmu.HasSyncSpte)
+            {
+                _vm.Mmu.InvalidateAddress(this, walkMmu, gva);
             }
 
             AddressInvalidated?.Invoke(gva);
