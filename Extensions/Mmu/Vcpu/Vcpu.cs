@@ -214,7 +214,7 @@ namespace Workbench.Mmu
             // (nothing for a TDP MMU or nested_mmu, which have no sync_spte). walk_mmu is the context whose walker is
             // the active one. Every layout keeps its contexts in an array: index it directly rather than through
             // IReadOnlyList's interface calls (two per context, per case in the sweep).
-            PageWalker active = _layout.ActiveWalker;
+            PageWalker active = _layout.WalkPointer ?? _layout.ActiveWalker;
             MmuContext? walkMmu = null;
             IReadOnlyList<MmuContext> mmus = _layout.Mmus;
             if (mmus is MmuContext[] array)
