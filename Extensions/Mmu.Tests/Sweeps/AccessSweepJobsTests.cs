@@ -46,6 +46,27 @@ public sealed class AccessSweepJobsTests
         Assert.Equal(one.FirstMismatch!.ToReport(), four.FirstMismatch!.ToReport());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Jobs_that_count_as_they_run_report_the_counts_and_first_mismatch_of_one_job(bool keepGoing)
+    {
+        // No shard, no limit, no progress: the jobs count each slice as they run it (no counting pass before).
+        var options = new AccessSweepOptions(MaxPhyAddr: 46, KeepGoing: keepGoing);
+        AccessSweepResult one = RunJobs(options, jobs: 1, WrongNowAndThen);
+        AccessSweepResult three = RunJobs(options, jobs: 3, WrongNowAndThen);
+
+        Assert.NotNull(one.FirstMismatch);
+        Assert.Equal(1_916_928L, three.LegalCases);
+        Assert.Equal(one.LegalCases, three.LegalCases);
+        Assert.Equal(one.CasesPlanned, three.CasesPlanned);
+        Assert.Equal(one.CasesRun, three.CasesRun);
+        Assert.Equal(one.Mismatches, three.Mismatches);
+        Assert.True(keepGoing ? one.CasesRun == 1_916_928L && one.Mismatches > 10 : one.Mismatches == 1 && one.CasesRun < 1_916_928L,
+            $"{one.CasesRun} cases, {one.Mismatches} mismatches");
+        Assert.Equal(one.FirstMismatch!.ToReport(), three.FirstMismatch!.ToReport());
+    }
+
     [Fact]
     public void A_later_mismatch_found_first_does_not_hide_an_earlier_one()
     {
