@@ -230,7 +230,9 @@ namespace Workbench.Mmu.Contexts
             return _compactWalk(this, address, access, rflags, pkru);
         }
 
-        private static delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> CompactWalkFunctionOf(PagingMode mode, PageWalker? translateThrough) => translateThrough is not null ? null : mode switch
+        // Null for a 2-D walker (its walks can end in a VM exit) and for EPT formats: Vcpu.Access then takes the full walk.
+        private static delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> CompactWalkFunctionOf(PagingMode mode,
+            PageWalker? translateThrough) => translateThrough is not null ? null : mode switch
         {
             PagingMode.Long4 => &CompactWalkAs<Long4Format>,
             PagingMode.Long5 => &CompactWalkAs<Long5Format>,

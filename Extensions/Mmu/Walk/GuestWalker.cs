@@ -265,7 +265,8 @@ namespace Workbench.Mmu.Walk
 
         /// <summary>
         /// One level of the walk, the body of walk_addr_generic's loop up to is_last_gpte: translate the table GPA,
-        /// read the entry, accumulate its access bits, check P and the reserved bits, remember it for A/D. Inlined per level with <paramref name="level"/> a constant (see the unrolled walk above).
+        /// read the entry, accumulate its access bits, check P and the reserved bits, remember it for A/D. Inlined per
+        /// level with <paramref name="level"/> a constant (see the unrolled walk above).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool VisitLevel<TTranslator>(int level, in WalkContext context, byte* flat, ulong memorySize,
