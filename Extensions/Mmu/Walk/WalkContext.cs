@@ -176,9 +176,19 @@ namespace Workbench.Mmu.Walk
         public bool IsReservedX86(ulong gpte, int level) => (gpte & ReservedMask(gpte, level)) != 0;
 
         /// <summary><c>rsvd_bits_mask[bit 7][level - 1]</c>; <paramref name="level"/> is 1..5 (a format's levels), so unchecked.</summary>
+        /// <remarks>
+        /// Both masks of the level are loaded and one is selected by bit 7 (a conditional move), rather than loading the
+        /// mask at an address computed from the entry: that second load, dependent on the entry, lengthened every level's
+        /// chain from the entry load to its check by a load latency.
+        /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private ulong ReservedMask(ulong gpte, int level)
-            => Unsafe.Add(ref Unsafe.AsRef(in _reservedMasks[0]), (nint)ReservedMaskSlot(level, (gpte >> 7) & 1));
+        {
+            ref ulong small = ref Unsafe.Add(ref Unsafe.AsRef(in _reservedMasks[0]), (nint)ReservedMaskSlot(level, 0));
+            ulong withoutBit7 = small;
+            ulong withBit7 = Unsafe.Add(ref small, 1);
+            return (gpte & (1UL << 7)) != 0 ? withBit7 : withoutBit7;
+        }
 
         /// <summary>
         /// Where <c>rsvd_bits_mask[bit7][level - 1]</c> is kept: the two masks of a level side by side, so that with the
