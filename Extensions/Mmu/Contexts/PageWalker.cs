@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Nested;
 using Workbench.Mmu.Paging;
@@ -246,7 +247,7 @@ namespace Workbench.Mmu.Contexts
         private static CompactWalk CompactWalkAs<TFormat>(PageWalker walker, ulong address, ulong access, ulong rflags, uint pkru)
             where TFormat : struct, IPagingFormat
         {
-            NoTrace none = default;
+            Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
             IdentityGpaTranslator identity = default;
             return GuestWalker<TFormat, NoTrace>.Walk<IdentityGpaTranslator, CompactWalkEnd, CompactWalk>(in walker._context,
                 address, access, rflags, pkru, ref none, ref identity);
@@ -336,7 +337,7 @@ namespace Workbench.Mmu.Contexts
         {
             if (trace is null)
             {
-                NoTrace none = default;
+                Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
                 return TranslateAsInner(gpa, access, gva, ref none);
             }
 
@@ -368,7 +369,7 @@ namespace Workbench.Mmu.Contexts
         internal ulong? TranslateAsInnerGpa<TFormat>(ulong gpa, ulong access)
             where TFormat : struct, IPagingFormat
         {
-            NoTrace none = default;
+            Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
             IdentityGpaTranslator identity = default;
 
             // As TranslateAsInner: "NPT walks are always user-walks".
@@ -414,7 +415,7 @@ namespace Workbench.Mmu.Contexts
             var translator = new NestedTdpTranslator<TOuterFormat>(outer, address);
             if (trace is null)
             {
-                NoTrace none = default;
+                Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
                 return GuestWalker<TFormat, NoTrace>.Walk(in _context, address, access, rflags, pkru, ref none, ref translator);
             }
 
@@ -443,7 +444,7 @@ namespace Workbench.Mmu.Contexts
 
             if (trace is null)
             {
-                NoTrace none = default;
+                Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
                 return GuestWalker<TFormat, NoTrace>.Walk(in _context, address, access, rflags, pkru, ref none);
             }
 

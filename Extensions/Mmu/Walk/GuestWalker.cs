@@ -120,7 +120,8 @@ namespace Workbench.Mmu.Walk
 
             // The first level read from memory (a constant: PAE starts below its PDPTRs).
             int maxLevel = TFormat.UsesPdptrs ? TFormat.RootLevel - 1 : TFormat.RootLevel;
-            bool haveAd = context.HaveAccessedDirty;
+            // KVM PT_HAVE_ACCESSED_DIRTY: always true for PTTYPE 32/64, the EPTP's A/D enable for EPT.
+            bool haveAd = !TFormat.IsEpt || context.HaveAccessedDirty;
 
             // KVM nested_access: the CPU writes A/D into the tables it walks, so the outer (EPT/NPT) dimension must
             // allow writes to table pages when this format has A/D; "NPT walks are always user-walks".

@@ -22,8 +22,9 @@ namespace Workbench.Mmu.Walk
         /// <param name="pdptBase">GPA the PDPTRs were loaded from (for traces).</param>
         /// <param name="cr4Pse">CR4.PSE (role <c>ext.cr4_pse</c>): 4 MiB pages in 32-bit paging.</param>
         /// <param name="hasPferrFetch">Report I/D in error codes: EFER.NXE or CR4.SMEP (post-series <c>has_pferr_fetch</c>).</param>
-        /// <param name="haveAccessedDirty">KVM <c>PT_HAVE_ACCESSED_DIRTY</c>: always for x86 formats; for EPT only
-        /// when the EPTP enables A/D (<c>!cpu_role.base.ad_disabled</c>).</param>
+        /// <param name="haveAccessedDirty">KVM <c>PT_HAVE_ACCESSED_DIRTY</c>: always for x86 formats (the walk ignores
+        /// this for them, as KVM's is a constant there); for EPT only when the EPTP enables A/D
+        /// (<c>!cpu_role.base.ad_disabled</c>).</param>
         /// <param name="pdptrsFromMemory">PAE only: read the PDPTEs from memory at <paramref name="root"/> on every walk
         /// instead of using <paramref name="pdptrs"/> (SVM nested NPT, KVM <c>nested_svm_get_tdp_pdptr</c>).</param>
         /// <param name="mbec">EPT only: mode-based execute control (bit 2 = supervisor execute, bit 10 = user execute, and
