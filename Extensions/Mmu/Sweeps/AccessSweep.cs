@@ -26,9 +26,8 @@ public sealed class AccessSweep
     private readonly Vm _vm;
     private readonly Vcpu _vcpu;
     private readonly GuestMemory _memory;
-    private readonly ulong[] _entryAddress;
 
-    // The per-case path's addresses and fixed entries, in fields rather than indexed from _entryAddress.
+    // The per-case path's addresses and fixed entries, in fields (computed once; not indexed from an array).
     private readonly ulong _pteAddress;
     private readonly ulong _pdeAddress;
     private readonly ulong _pdpteAddress;
@@ -61,12 +60,6 @@ public sealed class AccessSweep
         _vm = vm;
         _vcpu = vm.Vcpu;
         _memory = vm.Memory;
-        _entryAddress = new ulong[Layout.Levels + 1];
-        for (int level = 1; level <= Layout.Levels; level++)
-        {
-            _entryAddress[level] = Layout.EntryAddress(level);
-        }
-
         _pteAddress = Layout.EntryAddress(1);
         _pdeAddress = Layout.EntryAddress(2);
         _pdpteAddress = Layout.EntryAddress(3);
@@ -290,7 +283,7 @@ public sealed class AccessSweep
             // emulates them and kvm_mmu_track_write drops the SPTEs that shadow the entries.
             for (int level = Layout.Levels; level >= 1; level--)
             {
-                _vm.Mmu.TrackWrite(_entryAddress[level], 8);
+                _vm.Mmu.TrackWrite(Layout.EntryAddress(level), 8);
             }
         }
 
@@ -339,7 +332,7 @@ public sealed class AccessSweep
         for (int level = Layout.Levels; level >= AccessLayout.LeafLevel(flags); level--)
         {
             // access.c dump_mapping prints "------L%d I%lu: %lx" per level.
-            mapping.Append($"    L{level} I{AccessLayout.Index(AccessLayout.TestAddress, level)} @0x{_entryAddress[level]:x}: 0x{Layout.Entry(flags, level):x}\n");
+            mapping.Append($"    L{level} I{AccessLayout.Index(AccessLayout.TestAddress, level)} @0x{Layout.EntryAddress(level):x}: 0x{Layout.Entry(flags, level):x}\n");
         }
 
         var trace = new WalkTrace();

@@ -413,7 +413,7 @@ namespace Workbench.Mmu
             // KVM load_pdptrs: "real_gpa = kvm_translate_gpa(vcpu, mmu, gfn_to_gpa(pdpt_gfn), PFERR_USER_MASK |
             // PFERR_WRITE_MASK, NULL)": with nested EPT/NPT, L2's CR3 is an L2 GPA and goes through L1's tables.
             ulong realBase = pdptBase;
-            if (_guestMode && !_layout.ActiveWalker.TryTranslateGpa(pdptBase, (ulong)(PfErr.User | PfErr.Write), out realBase, out WalkResult fault))
+            if (_guestMode && !ActiveWalker.TryTranslateGpa(pdptBase, (ulong)(PfErr.User | PfErr.Write), out realBase, out WalkResult fault))
             {
                 return $"{register}: PDPT at L2 GPA 0x{pdptBase:x} is not mapped by L1's EPT/NPT tables ({fault})";
             }

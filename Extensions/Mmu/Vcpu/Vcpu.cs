@@ -79,19 +79,25 @@ namespace Workbench.Mmu
         public ContextLayout Contexts => _layout;
 
         /// <summary>The CPU role of the walker that serves the running guest's accesses (KVM <c>walk_mmu-&gt;cpu_role</c>).</summary>
-        public CpuRole Role => _layout.ActiveWalker.CpuRole;
+        public CpuRole Role => ActiveWalker.CpuRole;
 
         /// <summary>Reserved-bit masks, permission table and PKRU mask of <see cref="Role"/>.</summary>
-        public PageFormat WalkFormat => _layout.ActiveWalker.Format;
+        public PageFormat WalkFormat => ActiveWalker.Format;
 
         /// <summary>The paging mode of the running guest's walker.</summary>
-        public PagingMode Mode => _layout.ActiveWalker.Mode;
+        public PagingMode Mode => ActiveWalker.Mode;
 
         /// <summary>Everything a walk of the running guest reads.</summary>
-        public ref readonly WalkContext WalkContext => ref _layout.ActiveWalker.Context;
+        public ref readonly WalkContext WalkContext => ref ActiveWalker.Context;
 
         /// <summary>The walker <see cref="Access"/> walks with now.</summary>
-        internal PageWalker ActiveWalker => _layout.ActiveWalker;
+        /// <remarks>The layout's walk-pointer field where it keeps one (every shipped layout): a virtual call to
+        /// <see cref="ContextLayout.ActiveWalker"/> on every access cost about 1 ns.</remarks>
+        internal PageWalker ActiveWalker
+        {
+            [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            get => _layout.WalkPointer ?? _layout.ActiveWalker;
+        }
 
         /// <summary>Raised by <see cref="Invlpg"/> with the invalidated linear address, for TLB / shadow-MMU models.</summary>
         public event Action<ulong>? AddressInvalidated;
@@ -125,7 +131,7 @@ namespace Workbench.Mmu
                 ThrowCplOutOfRange(cpl);
             }
 
-            PageWalker walker = _layout.WalkPointer ?? _layout.ActiveWalker;
+            PageWalker walker = ActiveWalker;
             if (!walker.TryLinearize(ref gva))
             {
                 return WalkResult.GeneralProtection(gva);
@@ -192,7 +198,7 @@ namespace Workbench.Mmu
         /// <param name="trace">Collects every page-table read and A/D write when given.</param>
         public WalkResult Translate(ulong gva, ulong access, WalkTrace? trace = null)
         {
-            return _layout.ActiveWalker.GvaToGpa(gva, access, _rflags, _pkru, trace);
+            return ActiveWalker.GvaToGpa(gva, access, _rflags, _pkru, trace);
         }
 
         /// <summary>
@@ -212,33 +218,8 @@ namespace Workbench.Mmu
 
             // kvm_mmu_invlpg → kvm_mmu_invalidate_addr(walk_mmu, gva, all roots): resync unsync entries on the path
             // (nothing for a TDP MMU or nested_mmu, which have no sync_spte). walk_mmu is the context whose walker is
-            // the active one. Every layout keeps its contexts in an array: index it directly rather than through
-            // IReadOnlyList's interface calls (two per context, per case in the sweep).
-            PageWalker active = _layout.WalkPointer ?? _layout.ActiveWalker;
-            MmuContext? walkMmu = null;
-            IReadOnlyList<MmuContext> mmus = _layout.Mmus;
-            if (mmus is MmuContext[] array)
-            {
-                foreach (MmuContext mmu in array)
-                {
-                    if (ReferenceEquals(mmu.Walker, active))
-                    {
-                        walkMmu = mmu;
-                        break;
-                    }
-                }
-            }
-            else
-            {
-                for (int i = 0; i < mmus.Count; i++)
-                {
-                    if (ReferenceEquals(mmus[i].Walker, active))
-                    {
-                        walkMmu = mmus[i];
-                        break;
-                    }
-                }
-            }
+            // the active one.
+            MmuContext? walkMmu = ContextWalkedBy(_layout.Mmus, ActiveWalker);
 
             // kvm_mmu_invalidate_addr: "if (!mmu->sync_spte) return;" before it looks at any root.
             if (walkMmu is not null && walkMmu.HasSyncSpte)
@@ -247,6 +228,23 @@ namespace Workbench.Mmu
             }
 
             AddressInvalidated?.Invoke(gva);
+        }
+
+        /// <summary>The context whose walker is <paramref name="walker"/> (KVM: <c>walk_mmu</c> is a whole kvm_mmu).</summary>
+        private static MmuContext? ContextWalkedBy(IReadOnlyList<MmuContext> mmus, PageWalker walker)
+        {
+            // Every shipped layout keeps its contexts in an array: a span of it, not IReadOnlyList's interface calls (two
+            // per context, per case in the access sweep). Other lists are copied.
+            ReadOnlySpan<MmuContext> contexts = mmus is MmuContext[] array ? array : [.. mmus];
+            foreach (MmuContext mmu in contexts)
+            {
+                if (ReferenceEquals(mmu.Walker, walker))
+                {
+                    return mmu;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>True when <paramref name="address"/> is canonical for <paramref name="bits"/>-bit linear addresses (bits 63:bits-1 equal).</summary>
