@@ -217,21 +217,23 @@ namespace Workbench.Mmu.Contexts
         }
 
         /// <summary>
-        /// Whether <see cref="GvaToGpaCompact"/> may be used: a 1-D walker (no <see cref="TranslateThrough"/>) of an
-        /// x86 format, whose walks only translate or raise #PF.
+        /// Whether <see cref="AccessCompact"/> may be used: a 1-D walker (no <see cref="TranslateThrough"/>) of an
+        /// x86 format, whose accesses only translate or raise #PF or #GP.
         /// </summary>
         internal bool CanWalkCompact => _compactWalk != null;
 
         /// <summary>
-        /// <see cref="GvaToGpa"/> without a trace, returning the 16-byte <see cref="CompactWalk"/> (same walk, same A/D
-        /// updates; <c>GvaToGpaCompact(a, …).ToResult(a) == GvaToGpa(a, …)</c>). Only when <see cref="CanWalkCompact"/>.
+        /// <see cref="Linearize"/> then <see cref="GvaToGpa"/> without a trace, returning the 16-byte
+        /// <see cref="CompactWalk"/> (same walk, same A/D updates; its <c>ToResult()</c> is what linearizing and
+        /// walking return). Only when <see cref="CanWalkCompact"/>.
         /// </summary>
-        internal CompactWalk GvaToGpaCompact(ulong address, ulong access, ulong rflags, uint pkru)
+        internal CompactWalk AccessCompact(ulong address, ulong access, ulong rflags, uint pkru)
         {
             return _compactWalk(this, address, access, rflags, pkru);
         }
 
         // Null for a 2-D walker (its walks can end in a VM exit) and for EPT formats: Vcpu.Access then takes the full walk.
+        // Each linearizes first (Vcpu.Access leaves that to it).
         private static delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> CompactWalkFunctionOf(PagingMode mode,
             PageWalker? translateThrough) => translateThrough is not null ? null : mode switch
         {
@@ -247,6 +249,21 @@ namespace Workbench.Mmu.Contexts
         private static CompactWalk CompactWalkAs<TFormat>(PageWalker walker, ulong address, ulong access, ulong rflags, uint pkru)
             where TFormat : struct, IPagingFormat
         {
+            // KVM emulate.c __linearize (see Linearize) with the mode a constant: the mode's truncation or canonical check
+            // is one or two instructions here, where the caller tested per-walker fields.
+            if (TFormat.LinearAddressBits == 32)
+            {
+                address = (uint)address;
+            }
+            else if (TFormat.LinearAddressBits < 64)
+            {
+                int shift = 64 - TFormat.LinearAddressBits;
+                if ((ulong)((long)(address << shift) >> shift) != address)
+                {
+                    return CompactWalk.GeneralProtection(address);
+                }
+            }
+
             Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
             IdentityGpaTranslator identity = default;
             return GuestWalker<TFormat, NoTrace>.Walk<IdentityGpaTranslator, CompactWalkEnd, CompactWalk>(in walker._context,

@@ -119,12 +119,43 @@ namespace Workbench.Mmu
         /// <param name="cpl">Current privilege level 0..3 (3 = user).</param>
         /// <param name="implicitAccess">Implicit supervisor access (descriptor tables etc.; CPL ignored, SMAP not overridable).</param>
         /// <param name="trace">Collects every page-table read and A/D write when given.</param>
-        [System.Runtime.CompilerServices.SkipLocalsInit] // the result is written by the walk; zeroing it first cost ~1 ns
-        // Inlined into its callers (the walk-only path is a few tests around one indirect call; the rest is out of
-        // line): a caller reading one field of the result then gets it from registers, not through a 72-byte return
-        // buffer, and one frame less per access. See docs/benchmarks.md.
+        // Inlined into its callers: the common access (a 1-D x86 walker, no trace, no SPTEs to build) is a few tests
+        // around one indirect call returning two registers, so a caller reading one field of the result gets it from a
+        // register. Everything else is one call out of line: no call but the walk's in the inlined block, so the
+        // caller's loop keeps its values in registers. See docs/benchmarks.md.
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public WalkResult Access(ulong gva, AccessKind kind, int cpl, bool implicitAccess, WalkTrace? trace = null)
+        {
+            PageWalker? walker = _layout.WalkPointer;
+            if ((uint)cpl <= 3 && walker is not null && !_vm.BuildsPageTables)
+            {
+                ulong pfec = kind.AccessPfec(cpl, implicitAccess);
+                if (trace is null && walker.CanWalkCompact)
+                {
+                    // A 1-D x86 access cannot end in a VM exit: the 16-byte result, widened once here. The walk
+                    // function linearizes, with its mode's rule a constant.
+                    return walker.AccessCompact(gva, pfec, _rflags, _pkru).ToResult();
+                }
+
+                if (walker.TryLinearize(ref gva))
+                {
+                    WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
+                    if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
+                    {
+                        ExitToL1();
+                    }
+
+                    return walkOnly;
+                }
+            }
+
+            return AccessOutOfLine(gva, kind, cpl, implicitAccess, trace);
+        }
+
+        /// <summary><see cref="Access"/> except its inlined common case: a 2-D walker, a trace, SPTEs to build, a layout without a walk pointer.</summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit] // the result is written by the walk; zeroing it first cost ~1 ns
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private WalkResult AccessOutOfLine(ulong gva, AccessKind kind, int cpl, bool implicitAccess, WalkTrace? trace)
         {
             if ((uint)cpl > 3)
             {
@@ -132,11 +163,6 @@ namespace Workbench.Mmu
             }
 
             PageWalker walker = ActiveWalker;
-            if (!walker.TryLinearize(ref gva))
-            {
-                return WalkResult.GeneralProtection(gva);
-            }
-
             ulong pfec = kind.AccessPfec(cpl, implicitAccess);
             if (_vm.BuildsPageTables)
             {
@@ -145,8 +171,12 @@ namespace Workbench.Mmu
 
             if (trace is null && walker.CanWalkCompact)
             {
-                // A 1-D x86 walk cannot end in a VM exit: the 16-byte result, widened once here.
-                return walker.GvaToGpaCompact(gva, pfec, _rflags, _pkru).ToResult(gva);
+                return walker.AccessCompact(gva, pfec, _rflags, _pkru).ToResult();
+            }
+
+            if (!walker.TryLinearize(ref gva))
+            {
+                return WalkResult.GeneralProtection(gva);
             }
 
             WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
@@ -167,6 +197,11 @@ namespace Workbench.Mmu
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private WalkResult AccessBuildingPageTables(PageWalker walker, ulong gva, ulong pfec, WalkTrace? trace)
         {
+            if (!walker.TryLinearize(ref gva))
+            {
+                return WalkResult.GeneralProtection(gva);
+            }
+
             // The shadow/TDP MMU needs every entry the walk read (where the hardware walk goes through SPTEs).
             WalkTrace recorded = trace ?? (_scratchTrace ??= new WalkTrace());
             int firstEntry = recorded.Count;

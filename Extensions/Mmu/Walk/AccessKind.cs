@@ -18,6 +18,8 @@ namespace Workbench.Mmu.Walk
     /// <summary>Turns an access description into the PFERR-style access mask the walker takes.</summary>
     public static class WalkAccess
     {
+        private const int UserBit = 2; // PfErr.User
+
         /// <summary>
         /// The emulator's access mask (KVM x86.c <c>kvm_read_guest_virt</c>, <c>kvm_fetch_guest_virt</c>,
         /// <c>kvm_write_guest_virt_system</c>; spec 4.1): U if CPL == 3 and the access is explicit; W for writes;
@@ -41,8 +43,9 @@ namespace Workbench.Mmu.Walk
             }
             else
             {
-                // A conditional select (cmov), not a branch.
-                pfec |= cpl == 3 ? (ulong)PfErr.User : 0;
+                // U from a set-on-equal, not a branch: the JIT compiled the conditional expression this replaces into a
+                // jump, which a mix of user and supervisor accesses mispredicted on about every other access.
+                pfec |= (ulong)System.Runtime.CompilerServices.Unsafe.BitCast<bool, byte>(cpl == 3) << UserBit;
             }
 
             return pfec;

@@ -32,28 +32,32 @@ namespace Workbench.Mmu.Walk
     }
 
     /// <summary>
-    /// The 16-byte result of a 1-D x86 walk (identity GPA translation, not EPT): it comes back in two registers
+    /// The 16-byte result of a 1-D x86 access (identity GPA translation, not EPT): it comes back in two registers
     /// instead of a 72-byte <see cref="WalkResult"/> written through a return buffer (cwalk's <c>gwalk</c> returns
-    /// the GPA or <c>R_FAULT | code</c> the same way). Such a walk can only translate or raise a #PF (no VM exit, no
-    /// EPT qualification, #GP comes before the walk), so <see cref="ToResult"/> rebuilds exactly the
-    /// <see cref="WalkResult"/> the full walk returns.
+    /// the GPA or <c>R_FAULT | code</c> the same way). Such an access can only translate, raise a #PF, or raise #GP(0)
+    /// for a non-canonical address (no VM exit, no EPT qualification), so <see cref="ToResult"/> rebuilds exactly the
+    /// <see cref="WalkResult"/> the full path returns.
     /// </summary>
     internal readonly struct CompactWalk
     {
         private const uint FaultBit = 1u << 31;
+        private const uint GeneralProtectionBit = 1u << 30;
         private const int LevelShift = 8;
         private const int KeyShift = 12;
         private const int PageShiftShift = 16;
+        private const int ErrorCodeShift = 32;
 
-        // Success: the GPA; #PF: the error code (the result's GPA is 0 then).
-        private readonly ulong _gpaOrErrorCode;
+        // Success: the GPA; a fault: the (linearized) address it reports (CR2 for a #PF).
+        private readonly ulong _gpaOrAddress;
 
-        // Bits 7:0 PteAccess, 11:8 level, 15:12 protection key, 23:16 log2(page size), 31 fault.
-        private readonly uint _details;
+        // Bits 7:0 PteAccess, 11:8 level, 15:12 protection key, 23:16 log2(page size), 30 #GP, 31 fault; 63:32 a #PF's
+        // error code (KVM's walker keeps it in a u16). One 64-bit field, not two 32-bit ones: with three fields the JIT
+        // kept the result in memory instead of two registers.
+        private readonly ulong _details;
 
-        private CompactWalk(ulong gpaOrErrorCode, uint details)
+        private CompactWalk(ulong gpaOrAddress, ulong details)
         {
-            _gpaOrErrorCode = gpaOrErrorCode;
+            _gpaOrAddress = gpaOrAddress;
             _details = details;
         }
 
@@ -63,26 +67,32 @@ namespace Workbench.Mmu.Walk
             => new(gpa, (uint)pteAccess | ((uint)level << LevelShift) | (protectionKey << KeyShift)
                 | ((uint)BitOperations.TrailingZeroCount(pageSize) << PageShiftShift));
 
-        /// <summary>A #PF of a 1-D x86 walk (its CR2 is the walked address, which the caller has).</summary>
+        /// <summary>A #PF of a 1-D x86 walk.</summary>
         public static CompactWalk PageFault(in WalkResult fault)
         {
             System.Diagnostics.Debug.Assert(fault.Outcome == WalkOutcome.PageFault && fault.ExitInfo == 0, "a 1-D x86 walk only raises #PF");
-            return new((ulong)fault.ErrorCode, FaultBit | (uint)fault.PteAccess | ((uint)fault.Level << LevelShift));
+            return new(fault.FaultAddress, FaultBit | (uint)fault.PteAccess | ((uint)fault.Level << LevelShift)
+                | ((ulong)(uint)fault.ErrorCode << ErrorCodeShift));
         }
 
-        /// <summary>The <see cref="WalkResult"/> the full walk of <paramref name="address"/> returns.</summary>
+        /// <summary>#GP(0) for a non-canonical <paramref name="address"/>, before any walk.</summary>
+        public static CompactWalk GeneralProtection(ulong address) => new(address, FaultBit | GeneralProtectionBit);
+
+        /// <summary>The <see cref="WalkResult"/> the full path returns for the same access.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public WalkResult ToResult(ulong address)
+        public WalkResult ToResult()
         {
             Acc access = (Acc)(byte)_details;
             int level = (int)(_details >> LevelShift) & 0xf;
             if ((_details & FaultBit) != 0)
             {
-                return WalkResult.PageFault((PfErr)_gpaOrErrorCode, address, level, access);
+                return (_details & GeneralProtectionBit) != 0
+                    ? WalkResult.GeneralProtection(_gpaOrAddress)
+                    : WalkResult.PageFault((PfErr)(_details >> ErrorCodeShift), _gpaOrAddress, level, access);
             }
 
-            return WalkResult.Success(_gpaOrErrorCode, level, access, 1UL << (int)((_details >> PageShiftShift) & 0xff),
-                (_details >> KeyShift) & 0xf);
+            return WalkResult.Success(_gpaOrAddress, level, access, 1UL << (int)((_details >> PageShiftShift) & 0xff),
+                (uint)(_details >> KeyShift) & 0xf);
         }
     }
 
