@@ -17,6 +17,33 @@ namespace Workbench.Mmu.Tests.Paging
             Assert.False(Long4Format.UsesPdptrs);
         }
 
+        [Fact]
+        public void The_walks_accumulated_access_is_gpte_access_of_the_entries_walked()
+        {
+            // Exhaustive over W, U and XD of up to four present entries (4,096 chains per format): the walk's shortcut
+            // (AND of the entries with NX inverted, read at the leaf) against KVM's gpte_access of the un-inverted AND.
+            ulong[] flagsOf = [0, Pte64.WritableMask, Pte64.UserMask, Pte64.NxMask];
+            for (int levels = 1; levels <= 4; levels++)
+            {
+                for (int chain = 0; chain < 1 << (3 * levels); chain++)
+                {
+                    ulong and64 = ~0UL;
+                    ulong and32 = ~0UL;
+                    for (int level = 0; level < levels; level++)
+                    {
+                        int bits = (chain >> (3 * level)) & 7;
+                        ulong entry = Pte64.PresentMask | ((bits & 1) != 0 ? flagsOf[1] : 0) | ((bits & 2) != 0 ? flagsOf[2] : 0)
+                            | ((bits & 4) != 0 ? flagsOf[3] : 0);
+                        and64 &= entry ^ Pte64.NxMask;
+                        and32 &= (uint)entry; // 32-bit entries: no NX (NxMask 0)
+                    }
+
+                    Assert.Equal(X86Entries.GpteAccess(and64 ^ Pte64.NxMask), X86Entries.AccumulatedAccess(and64, hasNx: true));
+                    Assert.Equal(X86Entries.GpteAccess(and32), X86Entries.AccumulatedAccess(and32, hasNx: false));
+                }
+            }
+        }
+
         [Theory]
         [InlineData(1, 4096UL)]
         [InlineData(2, 2UL << 20)]

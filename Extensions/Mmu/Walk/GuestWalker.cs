@@ -211,7 +211,9 @@ namespace Workbench.Mmu.Walk
 
         Leaf:
             uint pkey = TFormat.ProtectionKey(pte);
-            Acc acc = TFormat.GpteAccess(pteAccess ^ TFormat.NxMask);
+            Acc acc = TFormat.IsEpt
+                ? TFormat.GpteAccess(pteAccess ^ TFormat.NxMask)
+                : X86Entries.AccumulatedAccess(pteAccess, TFormat.NxMask != 0);
             ulong checkedAccess = access;
             if (TFormat.IsEpt && context.Mbec && (access & (ulong)PfErr.Fetch) != 0)
             {

@@ -144,13 +144,14 @@ namespace Workbench.Mmu.Walk
         public ulong PermissionFault(Acc pteAccess, uint pkey, ulong pfec, ulong rflags, uint pkru)
         {
             int access = (int)pteAccess & (int)Acc.All;
-            uint request = (uint)pfec & (uint)(PfErr.Write | PfErr.User | PfErr.Fetch);
+            ulong request = pfec & (ulong)(PfErr.Write | PfErr.User | PfErr.Fetch);
 
             // SDM 4.6.1: explicit supervisor accesses with RFLAGS.AC=1 are not subject to SMAP, implicit ones are
-            // (the answer goes into the RSVD slot of the index, as in PageFormat).
-            uint notSmap = (uint)(rflags >> PageFormat.RflagsAcBit) & ~(uint)(pfec >> PageFormat.ImplicitAccessBit) & 1;
-            uint index = ((request | (notSmap << PageFormat.RsvdBit)) >> 1) & 15;
-            uint fault = ((uint)Unsafe.Add(ref Unsafe.AsRef(in _permissions[0]), (int)index) >> access) & 1;
+            // (the answer goes into the RSVD slot of the index, as in PageFormat), shifted straight into that slot.
+            ulong notSmap = (rflags >> (PageFormat.RflagsAcBit - PageFormat.RsvdBit))
+                & ~(pfec >> (PageFormat.ImplicitAccessBit - PageFormat.RsvdBit)) & (1UL << PageFormat.RsvdBit);
+            nuint index = (nuint)((request | notSmap) >> 1); // W, U, RSVD, F: 0..15
+            uint fault = ((uint)Unsafe.Add(ref Unsafe.AsRef(in _permissions[0]), index) >> access) & 1;
             if (_pkruMask == 0)
             {
                 // PFERR_PRESENT_MASK is bit 0: the fault bit is the error code.
@@ -159,7 +160,7 @@ namespace Workbench.Mmu.Walk
 
             // SDM 4.6.2: AD/WD of the key, masked by what applies to this access.
             uint pkruBits = (pkru >> (int)((pkey & 0xF) * 2)) & 3;
-            int offset = (int)(request | (((uint)access & (uint)Acc.User) << 1));
+            int offset = (int)request | (((int)access & (int)Acc.User) << 1);
             pkruBits &= _pkruMask >> offset;
             uint keyFault = (pkruBits | (pkruBits >> 1)) & 1;
             ulong errorCode = (ulong)PfErr.Present | ((ulong)keyFault << PageFormat.PkBit);
