@@ -158,6 +158,7 @@ public class SessionCommandTests
         { "#!mmu-save /proc/no/such/dir/x.json", "--file: cannot write" },
         { "#!mmu-sweep --slice lots", "--slice: 'lots' is not a number" },
         { "#!mmu-sweep --pku maybe", "--pku: 'maybe' is neither on nor off" },
+        { "#!mmu-sweep --jobs 0", "--jobs: '0' is not an integer from 1 to 256" },
         { "#!mmu-poke 0x1000", "'--value'" },
         { "#!mmu-poke 0x100000000 --value 1", "--gpa: 0x100000000 is not writable guest memory" },
         { "#!mmu-invlpg zz", "--gva: 'zz' is not a number" },
@@ -214,6 +215,23 @@ public class SessionCommandTests
         Assert.True(cell.Succeeded, cell.ToString());
         Assert.Contains("20,000", cell.Displays[0].FormattedValues["text/plain"]);
         Assert.True(cell.Displays.Count >= 2);
+    }
+
+    [Fact]
+    public async Task sweep_on_two_threads_shows_what_one_thread_shows()
+    {
+        MmuKernel kernel = await MmuKernel.CreateAsync();
+        await kernel.SubmitAsync("#!mmu-guest --name w --tdp none");
+        Submission one = await kernel.SubmitAsync("#!mmu-sweep --slice 30000 --jobs 1 --no-chart");
+        Submission two = await kernel.SubmitAsync("#!mmu-sweep --slice 30000 --jobs 2 --no-chart");
+        Assert.True(one.Succeeded, one.ToString());
+        Assert.True(two.Succeeded, two.ToString());
+
+        // The outcomes (cases, error codes, fault rate by flag: sums over the same cases, whatever thread ran them).
+        string outcomes = one.Displays[^1].FormattedValues["text/plain"];
+        Assert.StartsWith("access.c sweep: 30000 cases run of 30000 planned", outcomes);
+        Assert.Contains("#PF", outcomes);
+        Assert.Equal(outcomes, two.Displays[^1].FormattedValues["text/plain"]);
     }
 
     private static async Task<IReadOnlyList<string>> Complete(Kernel kernel, string code)

@@ -27,6 +27,24 @@ public class SweepOutcomesTests
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void jobs_tally_what_one_job_tallies(int jobs)
+    {
+        // The sample (a shard of the whole space) and a limited slice (the limit cuts inside a slice of the jobs).
+        foreach (AccessSweepOptions options in new[] { s_sample, new AccessSweepOptions(Limit: 40_000) })
+        {
+            SweepOutcomes one = options == s_sample ? s_outcomes.Value : SweepOutcomes.Compute(options);
+            SweepOutcomes many = SweepOutcomes.Compute(options, jobs: jobs);
+            Assert.Equal(one.Sweep.CasesRun, many.Sweep.CasesRun);
+            Assert.Equal(one.Sweep.Mismatches, many.Sweep.Mismatches);
+            Assert.Equal(one.Succeeded, many.Succeeded);
+            Assert.Equal(one.ErrorCodes, many.ErrorCodes);
+            Assert.Equal(one.Flags.ToArray(), many.Flags.ToArray()); // ImmutableArray's own Equals compares references
+        }
+    }
+
+    [Theory]
     [InlineData(null, 0, 1, 2_000L)]
     [InlineData(36, 0, 1, 3_000L)]
     [InlineData(46, 5, 7, 1_500L)]

@@ -282,7 +282,10 @@ public static class Session
     /// <param name="progress">Progress callback.</param>
     /// <param name="name">The guest.</param>
     /// <param name="cancellationToken">Stops early.</param>
-    public static SweepOutcomes Sweep(long? slice = null, bool? pku = null, Action<AccessSweepProgress>? progress = null, string? name = null, CancellationToken cancellationToken = default)
+    /// <param name="jobs">Threads (null: one per core, <see cref="AccessSweepJobs.DefaultJobs"/>); the outcomes do not
+    /// depend on it.</param>
+    public static SweepOutcomes Sweep(long? slice = null, bool? pku = null, Action<AccessSweepProgress>? progress = null, string? name = null,
+        CancellationToken cancellationToken = default, int? jobs = null)
     {
         LiveExperiment guest = Get(name);
         CpuRegisters l1 = guest.LevelRegisters(1);
@@ -294,7 +297,7 @@ public static class Session
             KeepGoing: true,
             Tdp: guest.Config.Tdp,
             Layout: guest.Variant);
-        return SweepOutcomes.Compute(options, progress, cancellationToken);
+        return SweepOutcomes.Compute(options, progress, cancellationToken, jobs ?? AccessSweepJobs.DefaultJobs);
     }
 
     /// <summary><c>#!mmu-save</c>: writes the guest's experiment (its setup and every step) to a file.</summary>

@@ -2,6 +2,7 @@ using Workbench.Mmu.Analysis;
 using Workbench.Mmu.Contexts;
 using Workbench.Mmu.Experiments;
 using Workbench.Mmu.Nested;
+using Workbench.Mmu.Sweeps;
 using Workbench.Mmu.Walk;
 
 namespace Workbench.Mmu.Notebook.Commands;
@@ -332,6 +333,7 @@ public static class MmuCommands
         [
             new("--slice", "Run only the first N cases (default: all; about 1.9 million without PKU)"),
             new("--pku", "Include the PKU flags: on/off (default: on when the guest has CR4.PKE)", Completions: () => OnOffValues),
+            new("--jobs", "Threads, 1 to 256 (default: one per core); the outcomes are the same for any count"),
             NoChartParameter(),
             NameParameter(),
         ])
@@ -340,8 +342,9 @@ public static class MmuCommands
         {
             long? slice = args.Has("slice") ? (long)args.Number("slice") : null;
             bool? pku = args.Has("pku") ? args.OnOff("pku", false) : null;
+            int jobs = args.Int("jobs", AccessSweepJobs.DefaultJobs, 1, 256);
             Action<object> update = output.DisplayUpdatable(new SweepProgress(0, slice ?? 0, TimeSpan.Zero));
-            SweepOutcomes outcomes = Session.Sweep(slice, pku, p => update(new SweepProgress(p.CasesRun, slice ?? 0, p.Elapsed)), args.Text("name"));
+            SweepOutcomes outcomes = Session.Sweep(slice, pku, p => update(new SweepProgress(p.CasesRun, slice ?? 0, p.Elapsed)), args.Text("name"), jobs: jobs);
             update(new SweepProgress(outcomes.Sweep.CasesRun, outcomes.Sweep.CasesRun, outcomes.Sweep.Elapsed));
             Show(output, outcomes, args);
         },

@@ -36,48 +36,85 @@ public sealed record SweepOutcomes(
     public long Faults => ErrorCodes.Values.Sum();
 
     /// <summary>
-    /// Runs the sweep <paramref name="options"/> selects on one core (<see cref="AccessSweep.Run(Action{AccessSweepProgress}?, TimeSpan, CancellationToken, Action{AccessCase, AccessObservation}?)"/>:
-    /// same order, shard, limit and stop-at-first-mismatch rule, every case checked) and tallies what every case did.
+    /// Runs the sweep <paramref name="options"/> selects (same order, shard, limit and stop-at-first-mismatch rule as
+    /// <see cref="AccessSweep.Run(Action{AccessSweepProgress}?, TimeSpan, CancellationToken, Action{AccessCase, AccessObservation}?)"/>,
+    /// every case checked) on <paramref name="jobs"/> threads (<see cref="AccessSweepJobs"/>) and tallies what every
+    /// case did. The tallies are sums, so every job count gives the same outcomes when the sweep keeps going past
+    /// mismatches.
     /// </summary>
     /// <param name="options">What to sweep.</param>
     /// <param name="progress">Called at most every 250 ms (and not at all for short runs).</param>
     /// <param name="cancellationToken">Stops early; the outcomes count the cases run so far.</param>
-    public static SweepOutcomes Compute(AccessSweepOptions options, Action<AccessSweepProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="jobs">Threads (default 1; <see cref="AccessSweepJobs.DefaultJobs"/> is one per core).</param>
+    public static SweepOutcomes Compute(AccessSweepOptions options, Action<AccessSweepProgress>? progress = null, CancellationToken cancellationToken = default, int jobs = 1)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var sweep = new AccessSweep(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1);
+        var tallies = new List<OutcomeTally>();
+        AccessSweepResult result = AccessSweepJobs.Run(options, jobs, progress, s_progressInterval, () =>
+        {
+            var tally = new OutcomeTally();
+            tallies.Add(tally); // on the calling thread, before the jobs start
+            return tally.Add;
+        }, cancellationToken);
+
         var errorCodes = new Dictionary<uint, long>();
         var flagCases = new long[AccessCaseNames.FlagCount];
         var flagFaults = new long[AccessCaseNames.FlagCount];
         long succeeded = 0;
-        AccessSweepResult result = sweep.Run(progress, s_progressInterval, cancellationToken,
-            (flags, observed) => Tally(flags, observed, errorCodes, flagCases, flagFaults, ref succeeded));
+        foreach (OutcomeTally tally in tallies)
+        {
+            foreach ((uint code, long count) in tally.ErrorCodes)
+            {
+                errorCodes[code] = errorCodes.GetValueOrDefault(code) + count;
+            }
+
+            for (int bit = 0; bit < AccessCaseNames.FlagCount; bit++)
+            {
+                flagCases[bit] += tally.FlagCases[bit];
+                flagFaults[bit] += tally.FlagFaults[bit];
+            }
+
+            succeeded += tally.Succeeded;
+        }
 
         ImmutableArray<FlagOutcome> flagOutcomes = [.. Enumerable.Range(0, AccessCaseNames.FlagCount)
             .Select(bit => new FlagOutcome(AccessCaseNames.NameOf(bit), flagCases[bit], flagFaults[bit]))];
         return new SweepOutcomes(result, errorCodes.ToImmutableSortedDictionary(), succeeded, flagOutcomes);
     }
 
-    private static void Tally(AccessCase flags, AccessObservation observed, Dictionary<uint, long> errorCodes, long[] flagCases, long[] flagFaults, ref long succeeded)
+    /// <summary>One job's counts (a job's own, so the jobs never write to shared memory per case).</summary>
+    private sealed class OutcomeTally
     {
-        bool fault = observed.Fault;
-        if (fault)
-        {
-            uint code = (uint)observed.ErrorCode;
-            errorCodes[code] = errorCodes.GetValueOrDefault(code) + 1;
-        }
-        else
-        {
-            succeeded++;
-        }
+        public Dictionary<uint, long> ErrorCodes { get; } = [];
 
-        for (uint word = (uint)flags; word != 0; word &= word - 1)
+        public long[] FlagCases { get; } = new long[AccessCaseNames.FlagCount];
+
+        public long[] FlagFaults { get; } = new long[AccessCaseNames.FlagCount];
+
+        public long Succeeded { get; private set; }
+
+        public void Add(AccessCase flags, AccessObservation observed)
         {
-            int bit = BitOperations.TrailingZeroCount(word);
-            flagCases[bit]++;
+            bool fault = observed.Fault;
             if (fault)
             {
-                flagFaults[bit]++;
+                uint code = (uint)observed.ErrorCode;
+                ErrorCodes[code] = ErrorCodes.GetValueOrDefault(code) + 1;
+            }
+            else
+            {
+                Succeeded++;
+            }
+
+            for (uint word = (uint)flags; word != 0; word &= word - 1)
+            {
+                int bit = BitOperations.TrailingZeroCount(word);
+                FlagCases[bit]++;
+                if (fault)
+                {
+                    FlagFaults[bit]++;
+                }
             }
         }
     }

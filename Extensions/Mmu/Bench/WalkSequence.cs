@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Workbench.Mmu.Arch;
 using Workbench.Mmu.Contexts;
 using Workbench.Mmu.Walk;
@@ -54,15 +55,17 @@ public sealed class WalkSequence
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong RunVcpu(int start, int count)
     {
+        // cwalk's timed loop in C#: the range is checked once here, then the two arrays are read without per-element
+        // bounds checks and the loop counts up to zero, so what is left around each call is Vcpu.Access itself.
         Vcpu vcpu = _vcpu;
-        ulong[] va = _va;
-        byte[] access = _access;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((ulong)(uint)start + (uint)count, (ulong)_va.Length, nameof(count));
+        ref ulong vaEnd = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_va), start + count);
+        ref byte accessEnd = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_access), start + count);
         ulong sum = 0;
-        int end = start + count;
-        for (int i = start; i < end; i++)
+        for (nint i = -count; i < 0; i++)
         {
-            int kindAndCpl = access[i];
-            sum += vcpu.Access(va[i], (AccessKind)(kindAndCpl & 3), kindAndCpl >> 2, false).Gpa;
+            int kindAndCpl = Unsafe.Add(ref accessEnd, i);
+            sum += vcpu.Access(Unsafe.Add(ref vaEnd, i), (AccessKind)(kindAndCpl & 3), kindAndCpl >> 2, false).Gpa;
         }
 
         return sum;

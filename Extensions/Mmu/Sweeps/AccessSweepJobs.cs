@@ -35,18 +35,37 @@ public static class AccessSweepJobs
     /// <param name="progress">Called from the calling thread about every 250 ms.</param>
     /// <param name="cancellationToken">Stops every job early; the result counts the cases run so far.</param>
     public static AccessSweepResult Run(AccessSweepOptions options, int jobs, Action<AccessSweepProgress>? progress = null, CancellationToken cancellationToken = default)
+        => Run(options, jobs, progress, s_progressInterval, null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="Run(AccessSweepOptions, int, Action{AccessSweepProgress}?, CancellationToken)"/>, telling each job's
+    /// cases to an observer of that job's own (e.g. a tally per job, summed afterwards: cases reach observers in
+    /// enumeration order within a slice, but slices run in parallel).
+    /// </summary>
+    /// <param name="options">What to sweep.</param>
+    /// <param name="jobs">Threads, at least 1.</param>
+    /// <param name="progress">Called from the calling thread about every <paramref name="progressInterval"/>.</param>
+    /// <param name="progressInterval">Minimum time between two progress reports.</param>
+    /// <param name="createCaseObserver">Called once per job, on the calling thread before the jobs start; the observer
+    /// it returns gets every case that job runs and what the model did. Null: no observer. Without
+    /// <see cref="AccessSweepOptions.KeepGoing"/>, other jobs may have run cases past the first mismatch by the time it
+    /// is found, and their observers saw them.</param>
+    /// <param name="cancellationToken">Stops every job early; the result counts the cases run so far.</param>
+    public static AccessSweepResult Run(AccessSweepOptions options, int jobs, Action<AccessSweepProgress>? progress, TimeSpan progressInterval,
+        Func<Action<AccessCase, AccessObservation>>? createCaseObserver, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Run(options, jobs, () => new AccessSweep(options), progress, s_progressInterval, cancellationToken);
+        return Run(options, jobs, () => new AccessSweep(options), progress, progressInterval, cancellationToken, createCaseObserver);
     }
 
     /// <summary>Like the public overload, with the jobs' sweeps (of <paramref name="options"/>) made by <paramref name="createSweep"/> (tests inject oracles).</summary>
-    internal static AccessSweepResult Run(AccessSweepOptions options, int jobs, Func<AccessSweep> createSweep, Action<AccessSweepProgress>? progress, TimeSpan progressInterval, CancellationToken cancellationToken)
+    internal static AccessSweepResult Run(AccessSweepOptions options, int jobs, Func<AccessSweep> createSweep, Action<AccessSweepProgress>? progress,
+        TimeSpan progressInterval, CancellationToken cancellationToken, Func<Action<AccessCase, AccessObservation>>? createCaseObserver = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(jobs, 1);
         if (jobs == 1)
         {
-            return createSweep().Run(progress, progressInterval, cancellationToken);
+            return createSweep().Run(progress, progressInterval, cancellationToken, createCaseObserver?.Invoke());
         }
 
         var space = new AccessCaseSpace(options.MaxPhyAddr, options.Pku);
@@ -76,8 +95,9 @@ public static class AccessSweepJobs
         for (int job = 0; job < jobs; job++)
         {
             int index = job;
+            Action<AccessCase, AccessObservation>? onCase = createCaseObserver?.Invoke();
             tasks[job] = Task.Factory.StartNew(
-                () => outcomes[index] = RunJob(createSweep, countAsTheyRun ? null : sliceFirstOrdinal, sliceCases, sliceDone, shard, planned, shared, cancellationToken),
+                () => outcomes[index] = RunJob(createSweep, countAsTheyRun ? null : sliceFirstOrdinal, sliceCases, sliceDone, shard, planned, shared, onCase, cancellationToken),
                 CancellationToken.None,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
@@ -177,7 +197,7 @@ public static class AccessSweepJobs
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static JobOutcome RunJob(Func<AccessSweep> createSweep, long[]? sliceFirstOrdinal, long[] sliceCases, bool[] sliceDone,
-        AccessShard shard, long planned, SharedProgress shared, CancellationToken cancellationToken)
+        AccessShard shard, long planned, SharedProgress shared, Action<AccessCase, AccessObservation>? onCase, CancellationToken cancellationToken)
     {
         AccessSweep sweep = createSweep();
         AccessCaseSpace space = sweep.Space;
@@ -224,7 +244,9 @@ public static class AccessSweepJobs
                 if (shard.Includes(ordinal))
                 {
                     run++;
-                    if (!sweep.RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason))
+                    bool agrees = sweep.RunAndCheck(flags, out AccessExpectation expected, out AccessObservation observed, out string? reason);
+                    onCase?.Invoke(flags, observed);
+                    if (!agrees)
                     {
                         mismatches++;
                         first ??= new FoundMismatch(ordinal, flags, expected, observed, reason!);

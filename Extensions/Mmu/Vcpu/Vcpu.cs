@@ -119,41 +119,24 @@ namespace Workbench.Mmu
         /// <param name="cpl">Current privilege level 0..3 (3 = user).</param>
         /// <param name="implicitAccess">Implicit supervisor access (descriptor tables etc.; CPL ignored, SMAP not overridable).</param>
         /// <param name="trace">Collects every page-table read and A/D write when given.</param>
-        // Inlined into its callers: the common access (a 1-D x86 walker, no trace, no SPTEs to build) is a few tests
-        // around one indirect call returning two registers, so a caller reading one field of the result gets it from a
-        // register. Everything else is one call out of line: no call but the walk's in the inlined block, so the
-        // caller's loop keeps its values in registers. See docs/benchmarks.md.
+        // Inlined into its callers: the common access (a valid CPL, the layout's walk pointer, no SPTEs to build) is a
+        // few tests around the walk's indirect call; a 1-D walk returns two registers, so a caller reading one field of
+        // the result gets it from a register. The rest (throwing on a bad CPL, the virtual ActiveWalker, the SPTE
+        // path) is one call out of line: with no other calls in the inlined block, the caller's loop keeps its values
+        // in registers. See docs/benchmarks.md.
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public WalkResult Access(ulong gva, AccessKind kind, int cpl, bool implicitAccess, WalkTrace? trace = null)
         {
             PageWalker? walker = _layout.WalkPointer;
             if ((uint)cpl <= 3 && walker is not null && !_vm.BuildsPageTables)
             {
-                ulong pfec = kind.AccessPfec(cpl, implicitAccess);
-                if (trace is null && walker.CanWalkCompact)
-                {
-                    // A 1-D x86 access cannot end in a VM exit: the 16-byte result, widened once here. The walk
-                    // function linearizes, with its mode's rule a constant.
-                    return walker.AccessCompact(gva, pfec, _rflags, _pkru).ToResult();
-                }
-
-                if (walker.TryLinearize(ref gva))
-                {
-                    WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
-                    if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
-                    {
-                        ExitToL1();
-                    }
-
-                    return walkOnly;
-                }
+                return WalkOnly(walker, gva, kind.AccessPfec(cpl, implicitAccess), trace);
             }
 
             return AccessOutOfLine(gva, kind, cpl, implicitAccess, trace);
         }
 
-        /// <summary><see cref="Access"/> except its inlined common case: a 2-D walker, a trace, SPTEs to build, a layout without a walk pointer.</summary>
-        [System.Runtime.CompilerServices.SkipLocalsInit] // the result is written by the walk; zeroing it first cost ~1 ns
+        /// <summary><see cref="Access"/> outside its inlined common case: a bad CPL, a layout without a walk pointer, SPTEs to build.</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private WalkResult AccessOutOfLine(ulong gva, AccessKind kind, int cpl, bool implicitAccess, WalkTrace? trace)
         {
@@ -164,13 +147,18 @@ namespace Workbench.Mmu
 
             PageWalker walker = ActiveWalker;
             ulong pfec = kind.AccessPfec(cpl, implicitAccess);
-            if (_vm.BuildsPageTables)
-            {
-                return AccessBuildingPageTables(walker, gva, pfec, trace);
-            }
+            return _vm.BuildsPageTables ? AccessBuildingPageTables(walker, gva, pfec, trace) : WalkOnly(walker, gva, pfec, trace);
+        }
 
+        /// <summary>The access without SPTEs to build: linearize, walk, and on a VM exit of L2 go to L1.</summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit] // the result is written by the walk; zeroing it first cost ~1 ns
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private WalkResult WalkOnly(PageWalker walker, ulong gva, ulong pfec, WalkTrace? trace)
+        {
             if (trace is null && walker.CanWalkCompact)
             {
+                // A 1-D x86 access cannot end in a VM exit: the 16-byte result, widened once here. The walk function
+                // linearizes, with its mode's rule a constant.
                 return walker.AccessCompact(gva, pfec, _rflags, _pkru).ToResult();
             }
 
