@@ -130,13 +130,26 @@ namespace Workbench.Mmu
             PageWalker? walker = _layout.WalkPointer;
             if ((uint)cpl <= 3 && walker is not null && !_vm.BuildsPageTables)
             {
-                return WalkOnly(walker, gva, kind.AccessPfec(cpl, implicitAccess), trace);
+                ulong pfec = kind.AccessPfec(cpl, implicitAccess);
+                if (trace is null && walker.CanWalkCompact)
+                {
+                    // A 1-D x86 access cannot end in a VM exit: the 16-byte result, widened once here. The walk
+                    // function linearizes, with its mode's rule a constant.
+                    return walker.AccessCompact(gva, pfec, _rflags, _pkru).ToResult();
+                }
+
+                if (walker.TryLinearize(ref gva))
+                {
+                    return WalkLinear(walker, gva, pfec, trace);
+                }
             }
 
+            // Including a #GP: its result is built out of line too.
             return AccessOutOfLine(gva, kind, cpl, implicitAccess, trace);
         }
 
-        /// <summary><see cref="Access"/> outside its inlined common case: a bad CPL, a layout without a walk pointer, SPTEs to build.</summary>
+        /// <summary><see cref="Access"/> outside its inlined common case: a bad CPL, a layout without a walk pointer, SPTEs to build, #GP.</summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit] // the walk's result, inlined here, is written before it is read
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private WalkResult AccessOutOfLine(ulong gva, AccessKind kind, int cpl, bool implicitAccess, WalkTrace? trace)
         {
@@ -147,27 +160,25 @@ namespace Workbench.Mmu
 
             PageWalker walker = ActiveWalker;
             ulong pfec = kind.AccessPfec(cpl, implicitAccess);
-            return _vm.BuildsPageTables ? AccessBuildingPageTables(walker, gva, pfec, trace) : WalkOnly(walker, gva, pfec, trace);
-        }
+            if (_vm.BuildsPageTables)
+            {
+                return AccessBuildingPageTables(walker, gva, pfec, trace);
+            }
 
-        /// <summary>The access without SPTEs to build: linearize, walk, and on a VM exit of L2 go to L1.</summary>
-        [System.Runtime.CompilerServices.SkipLocalsInit] // the result is written by the walk; zeroing it first cost ~1 ns
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private WalkResult WalkOnly(PageWalker walker, ulong gva, ulong pfec, WalkTrace? trace)
-        {
             if (trace is null && walker.CanWalkCompact)
             {
-                // A 1-D x86 access cannot end in a VM exit: the 16-byte result, widened once here. The walk function
-                // linearizes, with its mode's rule a constant.
                 return walker.AccessCompact(gva, pfec, _rflags, _pkru).ToResult();
             }
 
-            if (!walker.TryLinearize(ref gva))
-            {
-                return WalkResult.GeneralProtection(gva);
-            }
+            return walker.TryLinearize(ref gva) ? WalkLinear(walker, gva, pfec, trace) : WalkResult.GeneralProtection(gva);
+        }
 
-            WalkResult walkOnly = walker.GvaToGpa(gva, pfec, _rflags, _pkru, trace);
+        /// <summary>The walk of a linear address without SPTEs to build; a VM exit of L2 then goes to L1.</summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit] // the result is written by the walk; zeroing it first cost ~1 ns
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private WalkResult WalkLinear(PageWalker walker, ulong linear, ulong pfec, WalkTrace? trace)
+        {
+            WalkResult walkOnly = walker.GvaToGpa(linear, pfec, _rflags, _pkru, trace);
             if (walkOnly.Outcome == WalkOutcome.VmExit && _guestMode)
             {
                 ExitToL1();
