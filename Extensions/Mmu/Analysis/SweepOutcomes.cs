@@ -58,29 +58,15 @@ public sealed record SweepOutcomes(
             return tally.Add;
         }, cancellationToken);
 
-        var errorCodes = new Dictionary<uint, long>();
-        var flagCases = new long[AccessCaseNames.FlagCount];
-        var flagFaults = new long[AccessCaseNames.FlagCount];
-        long succeeded = 0;
-        foreach (OutcomeTally tally in tallies)
+        OutcomeTally total = tallies[0];
+        foreach (OutcomeTally tally in tallies.Skip(1))
         {
-            foreach ((uint code, long count) in tally.ErrorCodes)
-            {
-                errorCodes[code] = errorCodes.GetValueOrDefault(code) + count;
-            }
-
-            for (int bit = 0; bit < AccessCaseNames.FlagCount; bit++)
-            {
-                flagCases[bit] += tally.FlagCases[bit];
-                flagFaults[bit] += tally.FlagFaults[bit];
-            }
-
-            succeeded += tally.Succeeded;
+            total.Add(tally);
         }
 
         ImmutableArray<FlagOutcome> flagOutcomes = [.. Enumerable.Range(0, AccessCaseNames.FlagCount)
-            .Select(bit => new FlagOutcome(AccessCaseNames.NameOf(bit), flagCases[bit], flagFaults[bit]))];
-        return new SweepOutcomes(result, errorCodes.ToImmutableSortedDictionary(), succeeded, flagOutcomes);
+            .Select(bit => new FlagOutcome(AccessCaseNames.NameOf(bit), total.FlagCases[bit], total.FlagFaults[bit]))];
+        return new SweepOutcomes(result, total.ErrorCodes.ToImmutableSortedDictionary(), total.Succeeded, flagOutcomes);
     }
 
     /// <summary>One job's counts (a job's own, so the jobs never write to shared memory per case).</summary>
@@ -94,6 +80,24 @@ public sealed record SweepOutcomes(
 
         public long Succeeded { get; private set; }
 
+        /// <summary>Adds another job's counts to these.</summary>
+        public void Add(OutcomeTally other)
+        {
+            foreach ((uint code, long count) in other.ErrorCodes)
+            {
+                ErrorCodes[code] = ErrorCodes.GetValueOrDefault(code) + count;
+            }
+
+            for (int bit = 0; bit < AccessCaseNames.FlagCount; bit++)
+            {
+                FlagCases[bit] += other.FlagCases[bit];
+                FlagFaults[bit] += other.FlagFaults[bit];
+            }
+
+            Succeeded += other.Succeeded;
+        }
+
+        /// <summary>Counts one case.</summary>
         public void Add(AccessCase flags, AccessObservation observed)
         {
             bool fault = observed.Fault;

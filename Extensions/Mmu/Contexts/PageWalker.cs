@@ -54,10 +54,10 @@ namespace Workbench.Mmu.Contexts
 
         // The same walk ending in a CompactWalk, for the x86 formats (an EPT walk's faults carry more than it holds).
         private delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> _compactWalk = &CompactWalkAs<NoPagingFormat>;
-        // Linearization, from the mode: truncate to 32 bits (outside IA-32e mode), then the canonical check as one
-        // sign-extension by this shift (64 - 48 or 64 - 57; 0 where every address passes).
+        // Linearization, from the mode: truncate to 32 bits (outside IA-32e mode), then the canonical check for this
+        // width (48 or 57; 64 where every address passes).
         private bool _truncateLinear = true;
-        private int _canonicalShift;
+        private int _canonicalBits = 64;
         private PageWalker? _translateThrough;
 
         /// <summary>Creates an unconfigured walker (paging off, empty format) named as its structure variant names it.</summary>
@@ -255,13 +255,9 @@ namespace Workbench.Mmu.Contexts
             {
                 address = (uint)address;
             }
-            else if (TFormat.LinearAddressBits < 64)
+            else if (!Vcpu.IsCanonical(address, TFormat.LinearAddressBits))
             {
-                int shift = 64 - TFormat.LinearAddressBits;
-                if ((ulong)((long)(address << shift) >> shift) != address)
-                {
-                    return CompactWalk.GeneralProtection(address);
-                }
+                return CompactWalk.GeneralProtection(address);
             }
 
             Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
@@ -289,10 +285,13 @@ namespace Workbench.Mmu.Contexts
         /// <summary>The linear-address width <see cref="Linearize"/> checks in <paramref name="mode"/> (32: truncation).</summary>
         private static int LinearAddressBitsOf(PagingMode mode) => mode switch
         {
-            PagingMode.Long4 => 48,
-            PagingMode.Long5 => 57,
-            PagingMode.Ept4 or PagingMode.Ept5 => 64,
-            _ => 32,
+            PagingMode.Long4 => Long4Format.LinearAddressBits,
+            PagingMode.Long5 => Long5Format.LinearAddressBits,
+            PagingMode.Ept4 => Ept4Format.LinearAddressBits,
+            PagingMode.Ept5 => Ept5Format.LinearAddressBits,
+            PagingMode.Pae => PaeFormat.LinearAddressBits,
+            PagingMode.Legacy32 => Legacy32Format.LinearAddressBits,
+            _ => NoPagingFormat.LinearAddressBits,
         };
 
         /// <summary><see cref="Linearize"/> without building the #GP result: false when it would be a #GP(0).</summary>
@@ -304,8 +303,7 @@ namespace Workbench.Mmu.Contexts
                 address = (uint)address;
             }
 
-            int shift = _canonicalShift;
-            return (ulong)((long)(address << shift) >> shift) == address;
+            return Vcpu.IsCanonical(address, _canonicalBits);
         }
 
         /// <summary>
@@ -418,7 +416,7 @@ namespace Workbench.Mmu.Contexts
             _compactWalk = CompactWalkFunctionOf(mode, TranslateThrough);
             int linearAddressBits = LinearAddressBitsOf(mode);
             _truncateLinear = linearAddressBits == 32;
-            _canonicalShift = linearAddressBits is 48 or 57 ? 64 - linearAddressBits : 0;
+            _canonicalBits = linearAddressBits is 48 or 57 ? linearAddressBits : 64;
             _configured = true;
             Reconfigurations++;
             return true;

@@ -23,7 +23,7 @@ public static class ExperimentValidator
     /// <summary>Checks that <paramref name="gva"/> is canonical for the widest (5-level) address space.</summary>
     /// <returns>The problem, or <c>null</c>.</returns>
     public static string? CheckCanonical57(ulong gva) =>
-        IsCanonical(gva, 57)
+        Vcpu.IsCanonical(gva, 57)
             ? null
             : $"{ExperimentNumbers.Hex(gva)} is not canonical (bits 63..57 must equal bit 56, even with 5-level paging)";
 
@@ -37,9 +37,6 @@ public static class ExperimentValidator
         (registers.Efer & Efer.LMA) == 0 && gva > uint.MaxValue
             ? $"{ExperimentNumbers.Hex(gva)} is beyond the 32-bit linear address space (EFER.LMA=0)"
             : null;
-
-    private static bool IsCanonical(ulong address, int bits) =>
-        (ulong)((long)(address << (64 - bits)) >> (64 - bits)) == address;
 
     private static ExperimentFormatException? ValidateVm(VmConfig vm) =>
         vm.Check() is { } problem ? new("vm." + problem.Field, problem.Message) : null;

@@ -281,7 +281,8 @@ namespace Workbench.Mmu
             return null;
         }
 
-        /// <summary>True when <paramref name="address"/> is canonical for <paramref name="bits"/>-bit linear addresses (bits 63:bits-1 equal).</summary>
+        /// <summary>True when <paramref name="address"/> is canonical for <paramref name="bits"/>-bit linear addresses (bits 63:bits-1 equal; every address for 64).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static bool IsCanonical(ulong address, int bits)
         {
             int shift = 64 - bits;
