@@ -70,6 +70,8 @@ namespace Workbench.Mmu.Tests.Paging
         [InlineData(2, 0x0UL, false)]
         [InlineData(3, 0x80UL, true)]
         [InlineData(4, 0x0UL, false)]
+        [InlineData(4, 0x80UL, false)] // reserved at a PML4E: reported as RSVD before
+        [InlineData(5, 0x80UL, false)] // and at a PML5E
         public void Bit_7_ends_a_64_bit_walk_above_level_1(int level, ulong gpte, bool last)
         {
             Assert.Equal(last, Long4Format.IsLastGpte(level, gpte, cr4Pse: false));

@@ -97,9 +97,29 @@ namespace Workbench.Mmu.Tests.Walk
             }
         }
 
+        /// <summary>
+        /// Every vector on flat memory, and again on sparse memory (a VM larger than <see cref="GuestMemory.FlatLimit"/>)
+        /// where its memory size and MAXPHYADDR allow one: the compact walk reads only the flat mapping and hands sparse
+        /// memory to the full walk.
+        /// </summary>
+        public static IEnumerable<object[]> VectorsOnFlatAndSparseMemory()
+        {
+            foreach (object[] v in Vectors())
+            {
+                yield return new object[] { v[0], v[1], v[2], false };
+                WalkVector vector = WalkVector.Parse((string)v[2]);
+                bool ownSize = vector.Extras.ContainsKey("mem");
+                bool narrow = vector.Extras.TryGetValue("maxphy", out string? maxPhy) && int.Parse(maxPhy, CultureInfo.InvariantCulture) < 40;
+                if (!ownSize && !narrow)
+                {
+                    yield return new object[] { v[0], v[1], v[2], true };
+                }
+            }
+        }
+
         [Theory]
-        [MemberData(nameof(Vectors))]
-        public void The_compact_walk_of_Access_returns_what_the_full_walk_returns(string file, int line, string text)
+        [MemberData(nameof(VectorsOnFlatAndSparseMemory))]
+        public void The_compact_walk_of_Access_returns_and_writes_what_the_full_walk_does(string file, int line, string text, bool sparse)
         {
             WalkVector vector = WalkVector.Parse(text);
             if (vector.Expected is "load-fail")
@@ -107,32 +127,41 @@ namespace Workbench.Mmu.Tests.Walk
                 return;
             }
 
-            Vm vm = CreateVm(vector);
-            vm.BuildsPageTables = false; // the walk-only Access, which a shadow/TDP MMU's trace does not take
-            Chain.Write(vm, vector.Mode, vector.Registers.Cr3, vector.Gva, vector.Chain);
-            Assert.True(vm.Vcpu.LoadState(vector.Registers).Ok, $"{file}:{line}");
-            Assert.True(vm.Vcpu.ActiveWalker.CanWalkCompact, $"{file}:{line}: a 1-D x86 walker takes the compact path");
+            // Two VMs with the same tables: one accessed through the compact walk, one walked by the full walk.
+            Vm vm = CreateVm(vector, sparse);
+            Vm fullVm = CreateVm(vector, sparse);
+            Assert.Equal(!sparse, vm.Memory.IsFlat);
+            ulong[] gpas = Chain.Write(vm, vector.Mode, vector.Registers.Cr3, vector.Gva, vector.Chain);
+            Chain.Write(fullVm, vector.Mode, vector.Registers.Cr3, vector.Gva, vector.Chain);
+            foreach (Vm each in new[] { vm, fullVm })
+            {
+                each.BuildsPageTables = false; // the walk-only Access, which a shadow/TDP MMU's trace does not take
+                Assert.True(each.Vcpu.LoadState(vector.Registers).Ok, $"{file}:{line}");
+            }
 
-            // Access (compact) first, on the tables as written; the full walk then sees its A/D bits, which change
-            // no result field.
+            Assert.True(vm.Vcpu.ActiveWalker.CanWalkCompact, $"{file}:{line}: a 1-D x86 walker takes the compact path");
             WalkResult compact = vm.Vcpu.Access(vector.Gva, vector.Kind, vector.Cpl, vector.Implicit);
             ulong linear = vector.Mode.RootLevel() is 0 or 2 ? (uint)vector.Gva : vector.Gva;
 
             // The compact walk linearizes itself; a #GP comes from the full path's own linearization (with a trace).
             WalkResult full = vector.Expected == "gp"
-                ? vm.Vcpu.Access(vector.Gva, vector.Kind, vector.Cpl, vector.Implicit, new WalkTrace())
-                : vm.Vcpu.Translate(linear, vector.Kind.AccessPfec(vector.Cpl, vector.Implicit));
+                ? fullVm.Vcpu.Access(vector.Gva, vector.Kind, vector.Cpl, vector.Implicit, new WalkTrace())
+                : fullVm.Vcpu.Translate(linear, vector.Kind.AccessPfec(vector.Cpl, vector.Implicit));
 
             Assert.Equal(full, compact);
+
+            // The same A/D bits written (the compact walk keeps no per-level scratch and walks again to write them).
+            Assert.Equal(Chain.Read(fullVm, vector.Mode, gpas), Chain.Read(vm, vector.Mode, gpas));
         }
 
         /// <summary>The VM a vector asks for (extras vendor, maxphy, mem, gbpages).</summary>
-        private static Vm CreateVm(WalkVector vector)
+        private static Vm CreateVm(WalkVector vector, bool sparse = false)
         {
             VmConfig config = new VmConfig(
                 Vendor: vector.Extras.TryGetValue("vendor", out string? vendor) && vendor == "amd" ? Vendor.Amd : Vendor.Intel,
                 MaxPhyAddr: vector.Extras.TryGetValue("maxphy", out string? maxPhy) ? int.Parse(maxPhy, CultureInfo.InvariantCulture) : 46,
-                MemorySize: vector.Extras.TryGetValue("mem", out string? mem) && MemorySize.TryParse(mem, out ulong size) ? size : 64UL << 20,
+                MemorySize: vector.Extras.TryGetValue("mem", out string? mem) && MemorySize.TryParse(mem, out ulong size) ? size
+                    : sparse ? 2 * GuestMemory.FlatLimit : 64UL << 20,
                 GbPages: !vector.Extras.TryGetValue("gbpages", out string? gb) || gb != "0");
             return Vm.Create(config);
         }

@@ -11,10 +11,11 @@ namespace Workbench.Mmu.Paging
 
         /// <summary>
         /// KVM FNAME(is_last_gpte), PTTYPE 64: level 1 always terminates, above it bit 7 does. Where bit 7 is not a
-        /// page size (levels 4/5, level 3 without GBPAGES) it is reserved and was already reported as RSVD.
+        /// page size (levels 4/5, level 3 without GBPAGES) it is reserved and was already reported as RSVD, so levels 4
+        /// and 5 never end a walk that gets here (a constant false for the unrolled walk: no leaf code at those levels).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool IsLastGpte(int level, ulong gpte) => level == 1 || (gpte & Pte64.PageSizeMask) != 0;
+        public static bool IsLastGpte(int level, ulong gpte) => level == 1 || (level <= 3 && (gpte & Pte64.PageSizeMask) != 0);
 
         /// <summary>
         /// KVM <c>gpte_to_gfn_lvl(pte, level)</c> + <c>(addr &amp; PT_LVL_OFFSET_MASK(level)) &gt;&gt; PAGE_SHIFT</c>,

@@ -18,6 +18,23 @@ namespace Workbench.Mmu.Walk
         static abstract TResult Faulted(in WalkResult fault);
     }
 
+    /// <summary>
+    /// <typeparamref name="TEnd"/>'s results from a walk that keeps its per-level scratch and sets A/D itself: the second
+    /// walk of a <see cref="CompactWalkEnd"/> walk (see GuestWalker.WalkKeepingLevels).
+    /// </summary>
+    internal struct KeepingLevels<TEnd, TResult> : IWalkEnd<TResult>
+        where TEnd : struct, IWalkEnd<TResult>
+    {
+        /// <inheritdoc/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TResult Translated(ulong gpa, int level, Acc pteAccess, ulong pageSize, uint protectionKey)
+            => TEnd.Translated(gpa, level, pteAccess, pageSize, protectionKey);
+
+        /// <inheritdoc/>
+        public static TResult Faulted(in WalkResult fault) => TEnd.Faulted(fault);
+
+    }
+
     /// <summary>The public result: every field of <see cref="WalkResult"/>.</summary>
     internal struct FullWalkEnd : IWalkEnd<WalkResult>
     {
@@ -29,6 +46,7 @@ namespace Workbench.Mmu.Walk
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static WalkResult Faulted(in WalkResult fault) => fault;
+
     }
 
     /// <summary>
@@ -106,6 +124,7 @@ namespace Workbench.Mmu.Walk
 
         /// <inheritdoc/>
         public static CompactWalk Faulted(in WalkResult fault) => CompactWalk.PageFault(fault);
+
     }
 
     /// <summary>
@@ -121,5 +140,6 @@ namespace Workbench.Mmu.Walk
 
         /// <inheritdoc/>
         public static ulong? Faulted(in WalkResult fault) => null;
+
     }
 }

@@ -133,18 +133,40 @@ namespace Workbench.Mmu.Walk
             // compiler. The steps and their order are the loop's.
             byte* flat = context.FlatMemory;
             ulong memorySize = context.MemorySize;
+
+            // Whether this walk keeps each level's entry and GPA for update_accessed_dirty_bits (KVM guest_walker ptes[],
+            // pte_gpa[]). The compact walk does not (no stores per level), and reads only the flat mapping: an access
+            // that passed every check but must set A or D, or a walk of sparse memory, is walked (again) by
+            // WalkKeepingLevels. It also ends in a copy of EndAtLeaf per level that can be a leaf, its level a constant
+            // there (the other walks share one copy). That choice is written as a typeof test at each use, which the JIT
+            // folds while importing the IL: the other walks then never import the compact walk's code (a static abstract
+            // property folds only after inlining, and the per-level leaf copies it guarded used up the 2-D walks'
+            // inlining budget: 85 → 115 ns).
+            bool keepLevels = typeof(TEnd) != typeof(CompactWalkEnd);
+            if (!keepLevels && flat == null)
+            {
+                // Such a walk is written for the flat mapping (no null test per level): sparse memory goes to the walk
+                // that keeps its levels, which reads it either way.
+                return WalkKeepingLevels<TEnd, TResult>(in context, addr, access, rflags, pkru);
+            }
             Unsafe.SkipInit(out WalkResult outer);
             if (maxLevel >= 5)
             {
                 level = 5;
                 if (!VisitLevel(5, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
-                    ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+                    keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
                     goto LevelFailed;
                 }
 
                 if (TFormat.IsLastGpte(5, pte, context.Cr4Pse))
                 {
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        return EndAtLeaf<TTranslator, TEnd, TResult>(5, in context, addr, access, rflags, pkru, pte, pteAccess,
+                            maxLevel, haveAd, ref ptes, ref pteGpas, ref observer, ref translator);
+                    }
+
                     goto Leaf;
                 }
             }
@@ -153,13 +175,19 @@ namespace Workbench.Mmu.Walk
             {
                 level = 4;
                 if (!VisitLevel(4, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
-                    ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+                    keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
                     goto LevelFailed;
                 }
 
                 if (TFormat.IsLastGpte(4, pte, context.Cr4Pse))
                 {
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        return EndAtLeaf<TTranslator, TEnd, TResult>(4, in context, addr, access, rflags, pkru, pte, pteAccess,
+                            maxLevel, haveAd, ref ptes, ref pteGpas, ref observer, ref translator);
+                    }
+
                     goto Leaf;
                 }
             }
@@ -168,13 +196,19 @@ namespace Workbench.Mmu.Walk
             {
                 level = 3;
                 if (!VisitLevel(3, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
-                    ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+                    keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
                     goto LevelFailed;
                 }
 
                 if (TFormat.IsLastGpte(3, pte, context.Cr4Pse))
                 {
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        return EndAtLeaf<TTranslator, TEnd, TResult>(3, in context, addr, access, rflags, pkru, pte, pteAccess,
+                            maxLevel, haveAd, ref ptes, ref pteGpas, ref observer, ref translator);
+                    }
+
                     goto Leaf;
                 }
             }
@@ -183,22 +217,35 @@ namespace Workbench.Mmu.Walk
             {
                 level = 2;
                 if (!VisitLevel(2, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
-                    ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+                    keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
                     goto LevelFailed;
                 }
 
                 if (TFormat.IsLastGpte(2, pte, context.Cr4Pse))
                 {
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        return EndAtLeaf<TTranslator, TEnd, TResult>(2, in context, addr, access, rflags, pkru, pte, pteAccess,
+                            maxLevel, haveAd, ref ptes, ref pteGpas, ref observer, ref translator);
+                    }
+
                     goto Leaf;
                 }
             }
 
             level = 1;
             if (VisitLevel(1, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
-                ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
+                keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
             {
-                goto Leaf; // level 1 always ends the walk (is_last_gpte)
+                // Level 1 always ends the walk (is_last_gpte).
+                if (typeof(TEnd) == typeof(CompactWalkEnd))
+                {
+                    return EndAtLeaf<TTranslator, TEnd, TResult>(1, in context, addr, access, rflags, pkru, pte, pteAccess,
+                        maxLevel, haveAd, ref ptes, ref pteGpas, ref observer, ref translator);
+                }
+
+                goto Leaf;
             }
 
         LevelFailed:
@@ -207,13 +254,28 @@ namespace Workbench.Mmu.Walk
                 return TEnd.Faulted(outer);
             }
 
-            goto Error;
+        Error:
+            return Fail<TEnd, TResult>(errcode, access, in context, addr, level, pteAccess);
 
         Leaf:
+            return EndAtLeaf<TTranslator, TEnd, TResult>(level, in context, addr, access, rflags, pkru, pte, pteAccess, maxLevel,
+                haveAd, ref ptes, ref pteGpas, ref observer, ref translator);
+        }
+
+        /// <summary>
+        /// The end of a walk that reached its leaf at <paramref name="level"/> (walk_addr_generic after the loop): the
+        /// protection key, <c>permission_fault</c>, the GPA, its final translation, and A/D. Inlined at each level that can
+        /// be a leaf, with <paramref name="level"/> a constant, so the page size and the GPA's offset mask are immediates.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TResult EndAtLeaf<TTranslator, TEnd, TResult>(int level, in WalkContext context, ulong addr, ulong access,
+            ulong rflags, uint pkru, ulong pte, ulong pteAccess, int maxLevel, bool haveAd, ref LevelArray ptes,
+            ref LevelArray pteGpas, ref TObserver observer, ref TTranslator translator)
+            where TTranslator : struct, IGpaTranslator
+            where TEnd : struct, IWalkEnd<TResult>
+        {
             uint pkey = TFormat.ProtectionKey(pte);
-            Acc acc = TFormat.IsEpt
-                ? TFormat.GpteAccess(pteAccess ^ TFormat.NxMask)
-                : X86Entries.AccumulatedAccess(pteAccess, TFormat.NxMask != 0);
+            Acc acc = LeafAccess(pteAccess);
             ulong checkedAccess = access;
             if (TFormat.IsEpt && context.Mbec && (access & (ulong)PfErr.Fetch) != 0)
             {
@@ -222,7 +284,7 @@ namespace Workbench.Mmu.Walk
                 ulong executable = (access & (ulong)PfErr.UserLinearAddress) != 0 ? EptPte.UserExecutableMask : EptPte.ExecutableMask;
                 if ((pteAccess & executable) == 0)
                 {
-                    return Fail<TEnd, TResult>((ulong)PfErr.Present, access, in context, addr, level, acc, pteAccess);
+                    return Fail<TEnd, TResult>((ulong)PfErr.Present, access, in context, addr, level, pteAccess);
                 }
 
                 // The post-chainsaw permission table (the only KVM that offers MBEC) needs R only for plain reads: the
@@ -230,10 +292,10 @@ namespace Workbench.Mmu.Walk
                 checkedAccess &= ~(ulong)(PfErr.Fetch | PfErr.User);
             }
 
-            errcode = context.PermissionFault(acc, pkey, checkedAccess, rflags, pkru);
+            ulong errcode = context.PermissionFault(acc, pkey, checkedAccess, rflags, pkru);
             if (errcode != 0)
             {
-                return Fail<TEnd, TResult>(errcode, access, in context, addr, level, acc, pteAccess);
+                return Fail<TEnd, TResult>(errcode, access, in context, addr, level, pteAccess);
             }
 
             ulong gpa = TFormat.LeafGpa(pte, level, addr);
@@ -250,20 +312,26 @@ namespace Workbench.Mmu.Walk
             // EPTP bit 6 clear) update_accessed_dirty_bits returns at once, so nothing is written.
             if (haveAd)
             {
-                // Without a branch on the access kind (it changes from one access to the next): all ones for a write.
-                ulong writeMask = 0UL - ((access / (ulong)PfErr.Write) & 1);
+                // Without a branch on the access kind (it changes from one access to the next): all ones unless a write.
+                ulong write = (access / (ulong)PfErr.Write) & 1;
+                ulong notWrite = write - 1;
                 ulong accessedDirty = pteAccess & (1UL << TFormat.AccessedShift)
-                    & ((pte >> (TFormat.DirtyShift - TFormat.AccessedShift)) | ~writeMask);
+                    & ((pte >> (TFormat.DirtyShift - TFormat.AccessedShift)) | notWrite);
                 if (accessedDirty == 0)
                 {
-                    UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, writeMask != 0, ref observer);
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        // The walk kept no per-level scratch: walk again keeping it, as KVM's retry_walk walks again when
+                        // its cmpxchg of an A/D bit loses. Nothing changed memory in between (one thread), so the second
+                        // walk reads the same entries, passes the same checks and sets A/D.
+                        return WalkKeepingLevels<TEnd, TResult>(in context, addr, access, rflags, pkru);
+                    }
+
+                    UpdateAccessedDirty(in context, ref ptes, ref pteGpas, maxLevel, level, write != 0, ref observer);
                 }
             }
 
             return TEnd.Translated(realGpa, level, acc, TFormat.PageSize(level), pkey);
-
-        Error:
-            return Fail<TEnd, TResult>(errcode, access, in context, addr, level, Acc.None, pteAccess);
         }
 
         /// <summary>
@@ -273,7 +341,7 @@ namespace Workbench.Mmu.Walk
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool VisitLevel<TTranslator>(int level, in WalkContext context, byte* flat, ulong memorySize,
-            ulong addr, ulong nestedAccess, int dimension, ref ulong pte, ref ulong pteAccess, ref LevelArray ptes,
+            ulong addr, ulong nestedAccess, int dimension, ref ulong pte, ref ulong pteAccess, bool keepLevels, ref LevelArray ptes,
             ref LevelArray pteGpas, ref TObserver observer, ref TTranslator translator, ref ulong errcode, ref WalkResult outer)
             where TTranslator : struct, IGpaTranslator
         {
@@ -322,9 +390,28 @@ namespace Workbench.Mmu.Walk
                 return false;
             }
 
-            ptes.At(level) = entry;
-            pteGpas.At(level) = pteGpa;
+            if (keepLevels)
+            {
+                ptes.At(level) = entry;
+                pteGpas.At(level) = pteGpa;
+            }
+
             return true;
+        }
+
+        /// <summary>
+        /// For the compact walk, which keeps no per-level scratch (see <c>keepLevels</c> in the walk): the same untraced 1-D
+        /// walk keeping it, for an access that passed every check but must set A or D, and for sparse memory.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static TResult WalkKeepingLevels<TEnd, TResult>(in WalkContext context, ulong addr, ulong access,
+            ulong rflags, uint pkru)
+            where TEnd : struct, IWalkEnd<TResult>
+        {
+            Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
+            IdentityGpaTranslator identity = default;
+            return GuestWalker<TFormat, NoTrace>.Walk<IdentityGpaTranslator, KeepingLevels<TEnd, TResult>, TResult>(in context,
+                addr, access, rflags, pkru, ref none, ref identity);
         }
 
         /// <summary>The entry at <paramref name="pteGpa"/> (inside memory): one load from the flat mapping when there is one.</summary>
@@ -342,11 +429,16 @@ namespace Workbench.Mmu.Walk
 
         // Out of the walk's line, but compiled fully optimized at once like the walk: the access sweep faults on most of
         // its cases, and tier-0 code here would run for the first part of every sweep (each job of --jobs alike).
+        // Six arguments, all in registers, so that the walk's "return Fail(...)" can be a jump (a fast tail call): the
+        // walk then keeps nothing alive across a call and needs no callee-saved registers. The access rights a #PF
+        // reports are those of a permission fault (P without RSVD), so they are recomputed here from the raw AND.
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static TResult Fail<TEnd, TResult>(ulong errcode, ulong access, in WalkContext context, ulong addr, int level, Acc acc,
+        private static TResult Fail<TEnd, TResult>(ulong errcode, ulong access, in WalkContext context, ulong addr, int level,
             ulong rawPteAccess)
             where TEnd : struct, IWalkEnd<TResult>
         {
+            Acc acc = (errcode & (ulong)(PfErr.Present | PfErr.Rsvd)) == (ulong)PfErr.Present ? LeafAccess(rawPteAccess) : Acc.None;
+
             // KVM walk_addr_generic "error:": W and U come from the access; I/D only if EFER.NX or CR4.SMEP
             // (SDM 4.7 has I/D "if CR4.SMEP = 1 or (CR4.PAE = 1 and IA32_EFER.NXE = 1)"; KVM's role copies EFER.NXE
             // in every paging mode, so 32-bit paging with NXE also reports I/D — the model follows KVM).
@@ -371,6 +463,12 @@ namespace Workbench.Mmu.Walk
 
             return TEnd.Faulted(WalkResult.PageFault((PfErr)errcode, addr, level, acc));
         }
+
+        /// <summary>KVM <c>FNAME(gpte_access)</c> of the walk's raw AND (<c>pt_access &amp; (pte ^ nx_mask)</c> over every level).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Acc LeafAccess(ulong rawPteAccess) => TFormat.IsEpt
+            ? TFormat.GpteAccess(rawPteAccess ^ TFormat.NxMask)
+            : X86Entries.AccumulatedAccess(rawPteAccess, TFormat.NxMask != 0);
 
         /// <summary>
         /// KVM 6.12 paging_tmpl.h, PTTYPE_EPT "error:" (an EPT misconfiguration, RSVD, gets 0): bits 2:0 from the
