@@ -53,7 +53,7 @@ namespace Workbench.Mmu.Contexts
         private delegate*<PageWalker, ulong, ulong, ulong, uint, WalkTrace?, WalkResult> _walk = &WalkAs<NoPagingFormat>;
 
         // The same walk ending in a CompactWalk, for the x86 formats (an EPT walk's faults carry more than it holds).
-        private delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> _compactWalk = &CompactWalkAs<NoPagingFormat>;
+        private delegate*<PageWalker, ulong, ulong, uint, CompactWalk> _compactWalk = &CompactWalkAs<NoPagingFormat>;
         // Linearization, from the mode: truncate to 32 bits (outside IA-32e mode), then the canonical check for this
         // width (48 or 57; 64 where every address passes).
         private bool _truncateLinear = true;
@@ -229,12 +229,13 @@ namespace Workbench.Mmu.Contexts
         /// </summary>
         internal CompactWalk AccessCompact(ulong address, ulong access, ulong rflags, uint pkru)
         {
-            return _compactWalk(this, address, access, rflags, pkru);
+            // RFLAGS matters only for SMAP's AC test: done here, in the caller's code, it leaves the walk one register freer.
+            return _compactWalk(this, address, WalkContext.WithNotSmap(access, rflags), pkru);
         }
 
         // Null for a 2-D walker (its walks can end in a VM exit) and for EPT formats: Vcpu.Access then takes the full walk.
         // Each linearizes first (Vcpu.Access leaves that to it).
-        private static delegate*<PageWalker, ulong, ulong, ulong, uint, CompactWalk> CompactWalkFunctionOf(PagingMode mode,
+        private static delegate*<PageWalker, ulong, ulong, uint, CompactWalk> CompactWalkFunctionOf(PagingMode mode,
             PageWalker? translateThrough) => translateThrough is not null ? null : mode switch
         {
             PagingMode.Long4 => &CompactWalkAs<Long4Format>,
@@ -246,7 +247,7 @@ namespace Workbench.Mmu.Contexts
         };
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static CompactWalk CompactWalkAs<TFormat>(PageWalker walker, ulong address, ulong access, ulong rflags, uint pkru)
+        private static CompactWalk CompactWalkAs<TFormat>(PageWalker walker, ulong address, ulong accessWithNotSmap, uint pkru)
             where TFormat : struct, IPagingFormat
         {
             // KVM emulate.c __linearize (see Linearize) with the mode a constant: the mode's truncation or canonical check
@@ -263,7 +264,7 @@ namespace Workbench.Mmu.Contexts
             Unsafe.SkipInit(out NoTrace none); // no state: nothing to initialize
             IdentityGpaTranslator identity = default;
             return GuestWalker<TFormat, NoTrace>.Walk<IdentityGpaTranslator, CompactWalkEnd, CompactWalk>(in walker._context,
-                address, access, rflags, pkru, ref none, ref identity);
+                address, accessWithNotSmap, 0, pkru, ref none, ref identity);
         }
 
         private static delegate*<PageWalker, ulong, ulong, ulong, uint, WalkTrace?, WalkResult> WalkFunctionOf(PagingMode mode) => mode switch

@@ -137,8 +137,9 @@ namespace Workbench.Mmu.Walk
             // Whether this walk keeps each level's entry and GPA for update_accessed_dirty_bits (KVM guest_walker ptes[],
             // pte_gpa[]). The compact walk does not (no stores per level), and reads only the flat mapping: an access
             // that passed every check but must set A or D, or a walk of sparse memory, is walked (again) by
-            // WalkKeepingLevels. It also ends in a copy of EndAtLeaf per level that can be a leaf, its level a constant
-            // there (the other walks share one copy). That choice is written as a typeof test at each use, which the JIT
+            // WalkKeepingLevels. It also ends in a copy of EndAtLeaf per level that can be a leaf, and calls Fail from each
+            // level, the level a constant in both (the other walks share one copy of each, with the level in a register:
+            // one register fewer is one callee-saved register fewer to push and pop on every walk). That choice is written as a typeof test at each use, which the JIT
             // folds while importing the IL: the other walks then never import the compact walk's code (a static abstract
             // property folds only after inlining, and the per-level leaf copies it guarded used up the 2-D walks'
             // inlining budget: 85 → 115 ns).
@@ -156,6 +157,11 @@ namespace Workbench.Mmu.Walk
                 if (!VisitLevel(5, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
                     keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        return Fail<TEnd, TResult>(errcode, access, in context, addr, 5, pteAccess);
+                    }
+
                     goto LevelFailed;
                 }
 
@@ -177,6 +183,11 @@ namespace Workbench.Mmu.Walk
                 if (!VisitLevel(4, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
                     keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        return Fail<TEnd, TResult>(errcode, access, in context, addr, 4, pteAccess);
+                    }
+
                     goto LevelFailed;
                 }
 
@@ -198,6 +209,11 @@ namespace Workbench.Mmu.Walk
                 if (!VisitLevel(3, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
                     keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        return Fail<TEnd, TResult>(errcode, access, in context, addr, 3, pteAccess);
+                    }
+
                     goto LevelFailed;
                 }
 
@@ -219,6 +235,11 @@ namespace Workbench.Mmu.Walk
                 if (!VisitLevel(2, in context, flat, memorySize, addr, nestedAccess, dimension, ref pte, ref pteAccess,
                     keepLevels, ref ptes, ref pteGpas, ref observer, ref translator, ref errcode, ref outer))
                 {
+                    if (typeof(TEnd) == typeof(CompactWalkEnd))
+                    {
+                        return Fail<TEnd, TResult>(errcode, access, in context, addr, 2, pteAccess);
+                    }
+
                     goto LevelFailed;
                 }
 
@@ -248,8 +269,14 @@ namespace Workbench.Mmu.Walk
                 goto Leaf;
             }
 
+            if (typeof(TEnd) == typeof(CompactWalkEnd))
+            {
+                return Fail<TEnd, TResult>(errcode, access, in context, addr, 1, pteAccess);
+            }
+
         LevelFailed:
-            if (errcode == OuterFault)
+            // (Tables of a 1-D walk are not translated: no outer fault to look for.)
+            if (typeof(TTranslator) != typeof(IdentityGpaTranslator) && errcode == OuterFault)
             {
                 return TEnd.Faulted(outer);
             }
