@@ -160,13 +160,12 @@ namespace Workbench.Mmu.Walk
         public ulong PermissionFault(Acc pteAccess, uint pkey, ulong pfec, ulong rflags, uint pkru)
         {
             int access = (int)pteAccess & (int)Acc.All;
-            ulong request = pfec & (ulong)(PfErr.Write | PfErr.User | PfErr.Fetch);
 
             // SDM 4.6.1: explicit supervisor accesses with RFLAGS.AC=1 are not subject to SMAP, implicit ones are
             // (the answer goes into the RSVD slot of the index, as in PageFormat). The compact walk's caller has put it
             // there already and passes RFLAGS 0 (see WithNotSmap).
-            ulong notSmap = (pfec & (ulong)PfErr.Rsvd) | NotSmap(pfec, rflags);
-            nuint index = (nuint)((request | notSmap) >> 1); // W, U, RSVD, F: 0..15
+            ulong requestAndNotSmap = (pfec & (ulong)(PfErr.Write | PfErr.User | PfErr.Rsvd | PfErr.Fetch)) | NotSmap(pfec, rflags);
+            nuint index = (nuint)(requestAndNotSmap >> 1); // W, U, RSVD, F: 0..15
             uint fault = ((uint)Unsafe.Add(ref Unsafe.AsRef(in _permissions[0]), index) >> access) & 1;
             if (_pkruMask == 0)
             {
@@ -174,7 +173,9 @@ namespace Workbench.Mmu.Walk
                 return fault * (ulong)PfErr.Present;
             }
 
-            // SDM 4.6.2: AD/WD of the key, masked by what applies to this access.
+            // SDM 4.6.2: AD/WD of the key, masked by what applies to this access (the mask's offset is the request with
+            // the RSVD slot replaced by "user page").
+            ulong request = pfec & (ulong)(PfErr.Write | PfErr.User | PfErr.Fetch);
             uint pkruBits = (pkru >> (int)((pkey & 0xF) * 2)) & 3;
             int offset = (int)request | (((int)access & (int)Acc.User) << 1);
             pkruBits &= _pkruMask >> offset;
@@ -202,9 +203,10 @@ namespace Workbench.Mmu.Walk
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private ulong ReservedMask(ulong gpte, int level)
         {
-            ref ulong small = ref Unsafe.Add(ref Unsafe.AsRef(in _reservedMasks[0]), (nint)ReservedMaskSlot(level, 0));
-            ulong withoutBit7 = small;
-            ulong withBit7 = Unsafe.Add(ref small, 1);
+            // Both from the table's start with constant offsets (no address formed first for the level's pair).
+            ref ulong masks = ref Unsafe.AsRef(in _reservedMasks[0]);
+            ulong withoutBit7 = Unsafe.Add(ref masks, ReservedMaskSlot(level, 0));
+            ulong withBit7 = Unsafe.Add(ref masks, ReservedMaskSlot(level, 1));
             return (gpte & (1UL << 7)) != 0 ? withBit7 : withoutBit7;
         }
 
@@ -218,7 +220,7 @@ namespace Workbench.Mmu.Walk
         /// <summary>PDPTR <paramref name="index"/> (0..3; KVM <c>kvm_pdptr_read</c>).</summary>
         /// <remarks>An indexed load, not a switch: the index comes from address bits 31:30 and changes from walk to walk.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public ulong GetPdptr(int index) => Unsafe.Add(ref Unsafe.AsRef(in _pdptrs[0]), index & 3);
+        public ulong GetPdptr(int index) => Unsafe.Add(ref Unsafe.AsRef(in _pdptrs[0]), (nuint)((uint)index & 3));
     }
 
     /// <summary>The four PAE PDPTR registers (KVM <c>mmu-&gt;pdptrs[4]</c>).</summary>
