@@ -227,10 +227,14 @@ namespace Workbench.Mmu.Contexts
         /// <see cref="CompactWalk"/> (same walk, same A/D updates; its <c>ToResult()</c> is what linearizing and
         /// walking return). Only when <see cref="CanWalkCompact"/>.
         /// </summary>
-        internal CompactWalk AccessCompact(ulong address, ulong access, ulong rflags, uint pkru)
+        /// <param name="address">The address to linearize and walk.</param>
+        /// <param name="accessWithNotSmap">The access's PFERR bits with KVM's <c>not_smap</c> in the RSVD bit
+        /// (<see cref="WalkContext.WithNotSmap"/>): RFLAGS matters only to that test, and done by the caller it leaves the
+        /// walk one register freer.</param>
+        /// <param name="pkru">The running guest's PKRU.</param>
+        internal CompactWalk AccessCompact(ulong address, ulong accessWithNotSmap, uint pkru)
         {
-            // RFLAGS matters only for SMAP's AC test: done here, in the caller's code, it leaves the walk one register freer.
-            return _compactWalk(this, address, WalkContext.WithNotSmap(access, rflags), pkru);
+            return _compactWalk(this, address, accessWithNotSmap, pkru);
         }
 
         // Null for a 2-D walker (its walks can end in a VM exit) and for EPT formats: Vcpu.Access then takes the full walk.

@@ -134,8 +134,10 @@ namespace Workbench.Mmu
                 if (trace is null && walker.CanWalkCompact)
                 {
                     // A 1-D x86 access cannot end in a VM exit: the 16-byte result, widened once here. The walk
-                    // function linearizes, with its mode's rule a constant.
-                    return walker.AccessCompact(gva, pfec, _rflags, _pkru).ToResult();
+                    // function linearizes, with its mode's rule a constant. SMAP's RFLAGS.AC test goes into the
+                    // access here, where whether the access is implicit is usually a constant.
+                    ulong notSmap = implicitAccess ? 0 : WalkContext.NotSmapIfExplicit(_rflags);
+                    return walker.AccessCompact(gva, pfec | notSmap, _pkru).ToResult();
                 }
 
                 if (walker.TryLinearize(ref gva))
@@ -167,7 +169,7 @@ namespace Workbench.Mmu
 
             if (trace is null && walker.CanWalkCompact)
             {
-                return walker.AccessCompact(gva, pfec, _rflags, _pkru).ToResult();
+                return walker.AccessCompact(gva, WalkContext.WithNotSmap(pfec, _rflags), _pkru).ToResult();
             }
 
             return walker.TryLinearize(ref gva) ? WalkLinear(walker, gva, pfec, trace) : WalkResult.GeneralProtection(gva);

@@ -18,7 +18,6 @@ namespace Workbench.Mmu.Walk
     /// <summary>Turns an access description into the PFERR-style access mask the walker takes.</summary>
     public static class WalkAccess
     {
-        private const int UserBit = 2; // PfErr.User
 
         /// <summary>
         /// The emulator's access mask (KVM x86.c <c>kvm_read_guest_virt</c>, <c>kvm_fetch_guest_virt</c>,
@@ -27,7 +26,7 @@ namespace Workbench.Mmu.Walk
         /// which SMAP checks even with RFLAGS.AC = 1).
         /// </summary>
         /// <param name="kind">Read, write or fetch.</param>
-        /// <param name="cpl">Current privilege level 0..3.</param>
+        /// <param name="cpl">Current privilege level 0..3 (callers check it; <see cref="Vcpu.Access"/> throws for others).</param>
         /// <param name="implicitAccess">Implicit supervisor access (ignores CPL).</param>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static ulong AccessPfec(this AccessKind kind, int cpl, bool implicitAccess)
@@ -43,9 +42,9 @@ namespace Workbench.Mmu.Walk
             }
             else
             {
-                // U from a set-on-equal, not a branch: the JIT compiled the conditional expression this replaces into a
-                // jump, which a mix of user and supervisor accesses mispredicted on about every other access.
-                pfec |= (ulong)System.Runtime.CompilerServices.Unsafe.BitCast<bool, byte>(cpl == 3) << UserBit;
+                // U without a branch: the JIT compiled "cpl == 3 ? U : 0" into a jump, which a mix of user and supervisor
+                // accesses mispredicted on about every other access. For CPL 0..3, CPL + 1 has bit 2 (U) set only for 3.
+                pfec |= (ulong)(uint)(cpl + 1) & (ulong)PfErr.User;
             }
 
             return pfec;

@@ -140,8 +140,13 @@ namespace Workbench.Mmu.Walk
         /// accesses with RFLAGS.AC=1 are not subject to SMAP, implicit ones always are (SDM 4.6.1).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static ulong NotSmap(ulong pfec, ulong rflags) => (rflags >> (PageFormat.RflagsAcBit - PageFormat.RsvdBit))
-            & ~(pfec >> (PageFormat.ImplicitAccessBit - PageFormat.RsvdBit)) & (1UL << PageFormat.RsvdBit);
+        internal static ulong NotSmap(ulong pfec, ulong rflags) =>
+            NotSmapIfExplicit(rflags) & ~(pfec >> (PageFormat.ImplicitAccessBit - PageFormat.RsvdBit));
+
+        /// <summary><see cref="NotSmap"/> of an explicit access (RFLAGS.AC alone), for a caller that knows the access is explicit.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static ulong NotSmapIfExplicit(ulong rflags) =>
+            (rflags >> (PageFormat.RflagsAcBit - PageFormat.RsvdBit)) & (1UL << PageFormat.RsvdBit);
 
         /// <summary>
         /// <paramref name="pfec"/> with <see cref="NotSmap"/> in its RSVD bit, as KVM ORs <c>PFERR_RSVD_MASK</c> into the
