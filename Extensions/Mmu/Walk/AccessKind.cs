@@ -18,7 +18,6 @@ namespace Workbench.Mmu.Walk
     /// <summary>Turns an access description into the PFERR-style access mask the walker takes.</summary>
     public static class WalkAccess
     {
-
         /// <summary>
         /// The emulator's access mask (KVM x86.c <c>kvm_read_guest_virt</c>, <c>kvm_fetch_guest_virt</c>,
         /// <c>kvm_write_guest_virt_system</c>; spec 4.1): U if CPL == 3 and the access is explicit; W for writes;

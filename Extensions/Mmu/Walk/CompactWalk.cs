@@ -32,7 +32,6 @@ namespace Workbench.Mmu.Walk
 
         /// <inheritdoc/>
         public static TResult Faulted(in WalkResult fault) => TEnd.Faulted(fault);
-
     }
 
     /// <summary>The public result: every field of <see cref="WalkResult"/>.</summary>
@@ -46,7 +45,6 @@ namespace Workbench.Mmu.Walk
         /// <inheritdoc/>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static WalkResult Faulted(in WalkResult fault) => fault;
-
     }
 
     /// <summary>
@@ -124,7 +122,6 @@ namespace Workbench.Mmu.Walk
 
         /// <inheritdoc/>
         public static CompactWalk Faulted(in WalkResult fault) => CompactWalk.PageFault(fault);
-
     }
 
     /// <summary>
@@ -140,6 +137,5 @@ namespace Workbench.Mmu.Walk
 
         /// <inheritdoc/>
         public static ulong? Faulted(in WalkResult fault) => null;
-
     }
 }
