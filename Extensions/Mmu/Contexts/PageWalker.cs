@@ -229,7 +229,7 @@ namespace Workbench.Mmu.Contexts
         /// </summary>
         /// <param name="address">The address to linearize and walk.</param>
         /// <param name="accessWithNotSmap">The access's PFERR bits with KVM's <c>not_smap</c> in the RSVD bit
-        /// (<see cref="WalkContext.WithNotSmap"/>): RFLAGS matters only to that test, and done by the caller it leaves the
+        /// (<see cref="WalkContext.NotSmap"/>): RFLAGS matters only to that test, and done by the caller it leaves the
         /// walk one register freer.</param>
         /// <param name="pkru">The running guest's PKRU.</param>
         internal CompactWalk AccessCompact(ulong address, ulong accessWithNotSmap, uint pkru)

@@ -134,10 +134,8 @@ namespace Workbench.Mmu
                 if (trace is null && walker.CanWalkCompact)
                 {
                     // A 1-D x86 access cannot end in a VM exit: the 16-byte result, widened once here. The walk
-                    // function linearizes, with its mode's rule a constant. SMAP's RFLAGS.AC test goes into the
-                    // access here, where whether the access is implicit is usually a constant.
-                    ulong notSmap = implicitAccess ? 0 : WalkContext.NotSmapIfExplicit(_rflags);
-                    return walker.AccessCompact(gva, pfec | notSmap, _pkru).ToResult();
+                    // function linearizes, with its mode's rule a constant.
+                    return walker.AccessCompact(gva, WithNotSmap(pfec, implicitAccess), _pkru).ToResult();
                 }
 
                 if (walker.TryLinearize(ref gva))
@@ -149,6 +147,14 @@ namespace Workbench.Mmu
             // Including a #GP: its result is built out of line too.
             return AccessOutOfLine(gva, kind, cpl, implicitAccess, trace);
         }
+
+        /// <summary>
+        /// The compact walk's access: <paramref name="pfec"/> with KVM's <c>not_smap</c> (RFLAGS.AC, for an explicit access)
+        /// in its RSVD bit, computed here where whether the access is implicit is usually a constant.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private ulong WithNotSmap(ulong pfec, bool implicitAccess) =>
+            pfec | (implicitAccess ? 0 : WalkContext.NotSmapIfExplicit(_rflags));
 
         /// <summary><see cref="Access"/> outside its inlined common case: a bad CPL, a layout without a walk pointer, SPTEs to build, #GP.</summary>
         [System.Runtime.CompilerServices.SkipLocalsInit] // the walk's result, inlined here, is written before it is read
@@ -169,7 +175,7 @@ namespace Workbench.Mmu
 
             if (trace is null && walker.CanWalkCompact)
             {
-                return walker.AccessCompact(gva, WalkContext.WithNotSmap(pfec, _rflags), _pkru).ToResult();
+                return walker.AccessCompact(gva, WithNotSmap(pfec, implicitAccess), _pkru).ToResult();
             }
 
             return walker.TryLinearize(ref gva) ? WalkLinear(walker, gva, pfec, trace) : WalkResult.GeneralProtection(gva);

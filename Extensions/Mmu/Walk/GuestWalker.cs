@@ -135,14 +135,14 @@ namespace Workbench.Mmu.Walk
             ulong memorySize = context.MemorySize;
 
             // Whether this walk keeps each level's entry and GPA for update_accessed_dirty_bits (KVM guest_walker ptes[],
-            // pte_gpa[]). The compact walk does not (no stores per level), and reads only the flat mapping: an access
-            // that passed every check but must set A or D, or a walk of sparse memory, is walked (again) by
-            // WalkKeepingLevels. It also ends in a copy of EndAtLeaf per level that can be a leaf, and calls Fail from each
-            // level, the level a constant in both (the other walks share one copy of each, with the level in a register:
-            // one register fewer is one callee-saved register fewer to push and pop on every walk). That choice is written as a typeof test at each use, which the JIT
-            // folds while importing the IL: the other walks then never import the compact walk's code (a static abstract
-            // property folds only after inlining, and the per-level leaf copies it guarded used up the 2-D walks'
-            // inlining budget: 85 → 115 ns).
+            // pte_gpa[]). The compact walk does not (no stores per level), and reads only the flat mapping: an access that
+            // passed every check but must set A or D, or a walk of sparse memory, is walked (again) by WalkKeepingLevels.
+            // It also ends in a copy of EndAtLeaf per level that can be a leaf and calls Fail from each level, the level a
+            // constant in both; the other walks share one copy of each, the level in a register (one register fewer is one
+            // callee-saved register fewer to push and pop on every walk). That choice is a typeof test at each use, which
+            // the JIT folds while importing the IL, so the other walks never import the compact walk's code (a static
+            // abstract property folds only after inlining, and the leaf copies it guarded used up the 2-D walks' inlining
+            // budget: 85 → 115 ns).
             bool keepLevels = typeof(TEnd) != typeof(CompactWalkEnd);
             if (!keepLevels && flat == null)
             {

@@ -149,14 +149,6 @@ namespace Workbench.Mmu.Walk
             (rflags >> (PageFormat.RflagsAcBit - PageFormat.RsvdBit)) & (1UL << PageFormat.RsvdBit);
 
         /// <summary>
-        /// <paramref name="pfec"/> with <see cref="NotSmap"/> in its RSVD bit, as KVM ORs <c>PFERR_RSVD_MASK</c> into the
-        /// pfec it indexes with: what the compact walk takes instead of RFLAGS, so that the walk itself neither holds
-        /// RFLAGS nor computes this (<see cref="PermissionFault"/> reads the bit; a request never has RSVD otherwise).
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static ulong WithNotSmap(ulong pfec, ulong rflags) => pfec | NotSmap(pfec, rflags);
-
-        /// <summary>
         /// KVM <c>permission_fault</c>: the same answer as <see cref="PageFormat.PermissionFault"/>, from the table copied
         /// at construction, and without the protection-key arithmetic when the role has no key checks
         /// (<c>pkru_mask</c> = 0: CR4.PKE off, or an EPT/NPT format).
@@ -168,7 +160,8 @@ namespace Workbench.Mmu.Walk
 
             // SDM 4.6.1: explicit supervisor accesses with RFLAGS.AC=1 are not subject to SMAP, implicit ones are
             // (the answer goes into the RSVD slot of the index, as in PageFormat). The compact walk's caller has put it
-            // there already and passes RFLAGS 0 (see WithNotSmap).
+            // there already, as KVM ORs PFERR_RSVD_MASK into the pfec it indexes with, and passes RFLAGS 0 (a request never
+            // has RSVD otherwise).
             ulong requestAndNotSmap = (pfec & (ulong)(PfErr.Write | PfErr.User | PfErr.Rsvd | PfErr.Fetch)) | NotSmap(pfec, rflags);
             nuint index = (nuint)(requestAndNotSmap >> 1); // W, U, RSVD, F: 0..15
             uint fault = ((uint)Unsafe.Add(ref Unsafe.AsRef(in _permissions[0]), index) >> access) & 1;
