@@ -26,6 +26,9 @@ public sealed class JupyterKernelServer
     private readonly MessageSigner _signer;
     private readonly MessageFactory _factory;
     private readonly KernelRequestHandler _handler;
+
+    // Shell requests queued behind a failed cell (stop_on_error), read before its reply went out; answered "aborted".
+    private readonly List<List<byte[]>> _setAside = new();
     private readonly ManualResetEventSlim _stopRequested = new();
 
     private IopubPublisher? _iopub;
@@ -241,29 +244,33 @@ public sealed class JupyterKernelServer
 
     /// <summary>
     /// After a failed cell with <c>stop_on_error</c>, the cells the client had already queued behind it are not
-    /// run: each gets an "aborted" execute_reply (with busy/idle so clients waiting for idle move on). Only
-    /// requests that arrived before this point are affected; other request types are served normally.
+    /// run: each gets an "aborted" execute_reply (with busy/idle so clients waiting for idle move on). Only the
+    /// requests set aside before the failed cell's reply went out are affected (<see cref="SetAsideQueued"/>): read
+    /// after it, a fast client's next cell, sent on seeing that reply, was sometimes aborted too. Other request types
+    /// are served normally.
     /// </summary>
     private void AbortQueuedExecutes(ZmqSocket socket)
     {
         try
         {
-            // Read everything already queued before answering any of it: a client reacting to one of these
-            // replies must not have its next request swept up as well.
-            var queued = new List<List<byte[]>>();
-            while (socket.TryReceiveMultipart(0) is { } frames)
-            {
-                queued.Add(frames);
-            }
-
-            foreach (var frames in queued)
+            foreach (var frames in _setAside)
             {
                 Dispatch(socket, "shell", frames, abortExecutes: true);
             }
         }
         finally
         {
+            _setAside.Clear();
             _handler.AbortQueuedExecutes = false;
+        }
+    }
+
+    /// <summary>Reads every request already waiting on <paramref name="socket"/> into the set-aside list (shell thread only).</summary>
+    private void SetAsideQueued(ZmqSocket socket)
+    {
+        while (socket.TryReceiveMultipart(0) is { } frames)
+        {
+            _setAside.Add(frames);
         }
     }
 
@@ -283,5 +290,7 @@ public sealed class JupyterKernelServer
         public void Reply(JupyterMessage request, string msgType, JObject content) => server.Reply(socket, request, msgType, content);
 
         public void Publish(JupyterMessage? parent, string msgType, JObject content) => server.Publish(parent, msgType, content);
+
+        public void SetAsideQueuedRequests() => server.SetAsideQueued(socket);
     }
 }

@@ -12,6 +12,15 @@ public interface IKernelChannel
 
     /// <summary>Broadcasts an iopub message whose parent is <paramref name="parent"/>.</summary>
     void Publish(JupyterMessage? parent, string msgType, JObject content);
+
+    /// <summary>
+    /// Takes the requests already waiting on this channel aside, to be answered after the current one (see
+    /// <see cref="KernelRequestHandler.AbortQueuedExecutes"/>). Called before a failed cell's reply goes out, so that
+    /// what is set aside was queued behind that cell, never a request the client sent after seeing the reply.
+    /// </summary>
+    void SetAsideQueuedRequests()
+    {
+    }
 }
 
 /// <summary>
@@ -305,11 +314,14 @@ public sealed class KernelRequestHandler
             return;
         }
 
-        replies.Reply(request, "execute_reply", IopubMapping.ErrorReply(error, count));
         if (stopOnError)
         {
+            // Before the reply: once a client has it (and the idle after it), its next cell is not one queued behind.
+            replies.SetAsideQueuedRequests();
             AbortQueuedExecutes = true;
         }
+
+        replies.Reply(request, "execute_reply", IopubMapping.ErrorReply(error, count));
     }
 
 

@@ -61,6 +61,10 @@ public sealed class KernelRequestHandlerTests
         Assert.True(_handler.AbortQueuedExecutes);
         Assert.Equal("Boom", (string?)_channel.Replies.Single().Content["ename"]);
 
+        // The queue is set aside before the error reply goes out: once a client has that reply, the next cell it sends
+        // is not one queued behind the failed cell (read after the reply, such a cell was sometimes aborted in CI).
+        Assert.Equal(new[] { "set-aside", "reply:execute_reply", "status:idle" }, _channel.Kinds.TakeLast(3));
+
         _channel.Clear();
         _handler.Handle(_channel, "shell", Request("execute_request", Execute("queued()")), abortExecutes: true);
         Assert.Equal("aborted", (string?)_channel.Replies.Single().Content["status"]);
@@ -120,7 +124,8 @@ public sealed class KernelRequestHandlerTests
             {
                 lock (_messages)
                 {
-                    return _messages.Select(m => m.Kind == "iopub" && m.MsgType == "status" ? "status:" + m.Content["execution_state"] : m.Kind + ":" + m.MsgType).ToList();
+                    return _messages.Select(m => m.Kind == "iopub" && m.MsgType == "status" ? "status:" + m.Content["execution_state"]
+                        : m.Kind == "set-aside" ? m.Kind : m.Kind + ":" + m.MsgType).ToList();
                 }
             }
         }
@@ -157,6 +162,14 @@ public sealed class KernelRequestHandlerTests
             lock (_messages)
             {
                 _messages.Add(("iopub", msgType, content));
+            }
+        }
+
+        public void SetAsideQueuedRequests()
+        {
+            lock (_messages)
+            {
+                _messages.Add(("set-aside", "", new JObject()));
             }
         }
     }
